@@ -1,0 +1,35 @@
+package dev.trustbridge.spiffe.keys;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Creates and holds CA signing keys. Implementations keep private material where it cannot be
+ * copied from (memory of this process, an encrypted file, an HSM, Vault) and hand out {@link
+ * CaKey}s that sign but never reveal it. All implementations pass one shared contract test.
+ *
+ * <p>Implementations are thread safe.
+ */
+public interface KeyManager {
+  /**
+   * Creates a new key under {@code keyId}.
+   *
+   * @throws dev.trustbridge.spiffe.error.TrustbridgeException with code {@code ALREADY_EXISTS} if a
+   *     key with that id exists, or {@code UNAVAILABLE} if the backend cannot be reached
+   */
+  CaKey generate(String keyId, KeyType type);
+
+  /** The key with this id, or empty if there is none. */
+  Optional<CaKey> find(String keyId);
+
+  /** The ids of all keys held, sorted. */
+  List<String> keyIds();
+
+  /**
+   * Destroys the key with this id. Does nothing if there is none.
+   *
+   * @throws dev.trustbridge.spiffe.error.TrustbridgeException with code {@code UNAVAILABLE} if the
+   *     backend cannot be reached
+   */
+  void delete(String keyId);
+}
