@@ -42,7 +42,8 @@ class SpiffeIdRelationsTest {
     "spiffe://td.evil/ns,       spiffe://td,             false",
     "spiffe://td/ns,            spiffe://td.evil,        false"
   })
-  void hasPrefix_table(String id, String prefix, boolean expected) {
+  void hasPrefix_holdsOnlyForSegmentAlignedAncestorsInTheSameTrustDomain(
+      String id, String prefix, boolean expected) {
     assertEquals(expected, SpiffeId.parse(id).hasPrefix(SpiffeId.parse(prefix)));
   }
 
@@ -54,13 +55,13 @@ class SpiffeIdRelationsTest {
     "spiffe://td.evil/ns/web,  td,           false",
     "spiffe://192.168.0.1/x,   192.168.000.001, false"
   })
-  void isMemberOf_table(String id, String trustDomain, boolean expected) {
+  void isMemberOf_holdsOnlyForTheExactTrustDomain(String id, String trustDomain, boolean expected) {
     assertEquals(expected, SpiffeId.parse(id).isMemberOf(TrustDomain.parse(trustDomain)));
   }
 
   @ParameterizedTest(name = "[{0}] isTrustDomainId = {1}")
   @CsvSource({"spiffe://td, true", "spiffe://td/x, false", "spiffe://td/x/y, false"})
-  void isTrustDomainId_table(String id, boolean expected) {
+  void isTrustDomainId_holdsOnlyWithoutPath(String id, boolean expected) {
     assertEquals(expected, SpiffeId.parse(id).isTrustDomainId());
   }
 
