@@ -105,12 +105,28 @@ final class Database implements AutoCloseable {
     }
   }
 
-  /** The caller-facing error for a failed statement. */
+  /** The caller-facing error for a failed statement on this connection. */
   TrustbridgeException translate(SQLException e, String alreadyExistsMessage) {
-    Dialect.Failure failure = isConnectionFailure(e) ? Dialect.Failure.UNAVAILABLE : classify(e);
+    boolean connectionClosed;
+    try {
+      connectionClosed = connection.isClosed();
+    } catch (SQLException ignored) {
+      connectionClosed = true;
+    }
+    return connectionClosed ? unavailable(e) : translate(dialect, e, alreadyExistsMessage);
+  }
+
+  /**
+   * The caller-facing error for a failed statement: {@code UNAVAILABLE} if the database cannot be
+   * reached or used right now, {@code ALREADY_EXISTS} for a unique violation where the caller gave
+   * a message for it, {@code INTERNAL} otherwise.
+   */
+  static TrustbridgeException translate(
+      Dialect dialect, SQLException e, String alreadyExistsMessage) {
+    Dialect.Failure failure =
+        isConnectionFailure(e) ? Dialect.Failure.UNAVAILABLE : dialect.classify(e);
     if (failure == Dialect.Failure.UNAVAILABLE) {
-      log.warn("datastore unavailable: {}", e.toString());
-      return new TrustbridgeException(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, e);
+      return unavailable(e);
     }
     if (failure == Dialect.Failure.UNIQUE_VIOLATION && alreadyExistsMessage != null) {
       return new TrustbridgeException(ErrorCode.ALREADY_EXISTS, alreadyExistsMessage, e);
@@ -119,15 +135,9 @@ final class Database implements AutoCloseable {
     return new TrustbridgeException(ErrorCode.INTERNAL, INTERNAL_MESSAGE, e);
   }
 
-  private Dialect.Failure classify(SQLException e) {
-    try {
-      if (connection.isClosed()) {
-        return Dialect.Failure.UNAVAILABLE;
-      }
-    } catch (SQLException ignored) {
-      return Dialect.Failure.UNAVAILABLE;
-    }
-    return dialect.classify(e);
+  private static TrustbridgeException unavailable(SQLException e) {
+    log.warn("datastore unavailable: {}", e.toString());
+    return new TrustbridgeException(ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, e);
   }
 
   private static boolean isConnectionFailure(SQLException e) {

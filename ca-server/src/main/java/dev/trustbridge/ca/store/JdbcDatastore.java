@@ -78,13 +78,17 @@ public final class JdbcDatastore implements AutoCloseable {
 
   /** As {@link #openSqlite(Path)}, reading the time of migrations from {@code clock}. */
   public static JdbcDatastore openSqlite(Path file, Clock clock) {
+    return openSqlite(file, clock, BUSY_TIMEOUT_MILLIS);
+  }
+
+  static JdbcDatastore openSqlite(Path file, Clock clock, int busyTimeoutMillis) {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(clock, "clock");
     Path path = file.toAbsolutePath();
     prepareFile(path);
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+    config.setBusyTimeout(busyTimeoutMillis);
     config.enforceForeignKeys(true);
     // FULL: a commit survives power loss, so a consumed join token or a bundle sequence never
     // comes back from the dead.
@@ -93,7 +97,7 @@ public final class JdbcDatastore implements AutoCloseable {
     try {
       connection = config.createConnection("jdbc:sqlite:" + path);
     } catch (SQLException e) {
-      throw new TrustbridgeException(ErrorCode.UNAVAILABLE, Database.UNAVAILABLE_MESSAGE, e);
+      throw Database.translate(Dialect.SQLITE, e, null);
     }
     JdbcDatastore store = open(Dialect.SQLITE, connection, clock);
     log.info("datastore: SQLite {} (schema version {}, WAL)", path, store.schemaVersion);
