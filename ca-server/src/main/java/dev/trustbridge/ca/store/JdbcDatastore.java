@@ -1,0 +1,224 @@
+package dev.trustbridge.ca.store;
+
+import dev.trustbridge.ca.audit.AuditLog;
+import dev.trustbridge.ca.authn.JoinTokenStore;
+import dev.trustbridge.ca.authority.AuthorityStore;
+import dev.trustbridge.ca.authority.BundleSequenceStore;
+import dev.trustbridge.ca.entry.EntryStore;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The datastore on a SQL database: every store of the server over one connection, so one database
+ * (for SQLite, one file) holds the whole state.
+ *
+ * <p>The stores are handed out by accessors ({@link #entries()}, {@link #authorities()}, ...)
+ * rather than implemented by this class, because {@link EntryStore} and {@link AuthorityStore} both
+ * declare {@code get(String)} and {@code delete(String)} with different return types.
+ *
+ * <p>Thread safe: calls are serialised on one connection, each in its own transaction. Every method
+ * throws {@link TrustbridgeException} with code {@code UNAVAILABLE} ("datastore unavailable") if
+ * the database cannot be reached, is locked past the busy timeout, fails to read or write its
+ * files, or this datastore was closed; {@code INTERNAL} ("datastore error") for anything
+ * unexpected. Messages never contain SQL or stored values.
+ */
+public final class JdbcDatastore implements AutoCloseable {
+  /** How long a statement waits for another process's write lock before giving up. */
+  static final int BUSY_TIMEOUT_MILLIS = 5_000;
+
+  private static final Logger log = LoggerFactory.getLogger(JdbcDatastore.class);
+
+  private final Database db;
+  private final int schemaVersion;
+  private final EntryStore entries;
+  private final JoinTokenStore joinTokens;
+  private final AuthorityStore authorities;
+  private final BundleSequenceStore bundleSequences;
+  private final AuditLog audit;
+
+  private JdbcDatastore(Database db, int schemaVersion) {
+    this.db = db;
+    this.schemaVersion = schemaVersion;
+    this.entries = new SqlEntryStore(db);
+    this.joinTokens = new SqlJoinTokenStore(db);
+    this.authorities = new SqlAuthorityStore(db);
+    this.bundleSequences = new SqlBundleSequenceStore(db);
+    this.audit = new SqlAuditLog(db);
+  }
+
+  /**
+   * Opens (creating if needed) the SQLite database in {@code file} and brings its schema up to
+   * date. A missing parent directory is created readable by the owner only (0700), a missing file
+   * likewise (0600); an existing file readable by others is narrowed to 0600.
+   *
+   * @throws TrustbridgeException {@code UNAVAILABLE} if the file cannot be created or opened;
+   *     {@code FAILED_PRECONDITION} if its schema is newer than this server knows
+   */
+  public static JdbcDatastore openSqlite(Path file) {
+    return openSqlite(file, Clock.systemUTC());
+  }
+
+  /** As {@link #openSqlite(Path)}, reading the time of migrations from {@code clock}. */
+  public static JdbcDatastore openSqlite(Path file, Clock clock) {
+    return openSqlite(file, clock, BUSY_TIMEOUT_MILLIS);
+  }
+
+  static JdbcDatastore openSqlite(Path file, Clock clock, int busyTimeoutMillis) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(clock, "clock");
+    Path path = file.toAbsolutePath();
+    prepareFile(path);
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setBusyTimeout(busyTimeoutMillis);
+    config.enforceForeignKeys(true);
+    // FULL: a commit survives power loss, so a consumed join token or a bundle sequence never
+    // comes back from the dead.
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    Connection connection;
+    try {
+      connection = config.createConnection("jdbc:sqlite:" + path);
+    } catch (SQLException e) {
+      throw Database.translate(Dialect.SQLITE, e, null);
+    }
+    JdbcDatastore store = open(Dialect.SQLITE, connection, clock);
+    log.info("datastore: SQLite {} (schema version {}, WAL)", path, store.schemaVersion);
+    return store;
+  }
+
+  /**
+   * Wraps an open connection of the given dialect and migrates its schema. The datastore owns the
+   * connection from here on, and closes it if migrating fails.
+   */
+  static JdbcDatastore open(Dialect dialect, Connection connection, Clock clock) {
+    Database db = new Database(dialect, connection);
+    try {
+      if (dialect == Dialect.SQLITE) {
+        checkSqliteSettings(db);
+      }
+      int version = new MigrationRunner(db, clock).migrate(Migration.load(dialect));
+      return new JdbcDatastore(db, version);
+    } catch (RuntimeException e) {
+      try {
+        db.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** The schema version of the database, i.e. of the last migration applied. */
+  public int schemaVersion() {
+    return schemaVersion;
+  }
+
+  /** The registration entries. */
+  public EntryStore entries() {
+    return entries;
+  }
+
+  /** The join tokens. */
+  public JoinTokenStore joinTokens() {
+    return joinTokens;
+  }
+
+  /** The authority journal. */
+  public AuthorityStore authorities() {
+    return authorities;
+  }
+
+  /** The bundle sequence numbers. */
+  public BundleSequenceStore bundleSequences() {
+    return bundleSequences;
+  }
+
+  /** The audit log. */
+  public AuditLog auditLog() {
+    return audit;
+  }
+
+  /** Closes the connection; later calls fail with {@code UNAVAILABLE}. Idempotent. */
+  @Override
+  public void close() {
+    db.close();
+  }
+
+  private static void prepareFile(Path path) {
+    boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    try {
+      Path parent = path.getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        if (posix) {
+          Files.createDirectories(parent, permissions("rwx------"));
+        } else {
+          Files.createDirectories(parent);
+        }
+      }
+      if (!posix) {
+        return;
+      }
+      try {
+        Files.createFile(path, permissions("rw-------"));
+      } catch (FileAlreadyExistsException e) {
+        Set<PosixFilePermission> current = Files.getPosixFilePermissions(path);
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        if (!ownerOnly.containsAll(current)) {
+          log.warn("datastore file {} was {}; narrowing to rw-------", path, current);
+          Files.setPosixFilePermissions(path, ownerOnly);
+        }
+      }
+    } catch (IOException e) {
+      throw new TrustbridgeException(ErrorCode.UNAVAILABLE, Database.UNAVAILABLE_MESSAGE, e);
+    }
+  }
+
+  private static FileAttribute<Set<PosixFilePermission>> permissions(String spec) {
+    return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(spec));
+  }
+
+  /** Fails if SQLite ignored a setting the datastore relies on (WAL can be refused, e.g.). */
+  private static void checkSqliteSettings(Database db) {
+    db.read(
+        c -> {
+          try (Statement s = c.createStatement()) {
+            String journal = pragma(s, "journal_mode");
+            String foreignKeys = pragma(s, "foreign_keys");
+            if (!"wal".equalsIgnoreCase(journal) || !"1".equals(foreignKeys)) {
+              throw new TrustbridgeException(
+                  ErrorCode.FAILED_PRECONDITION,
+                  "SQLite refused WAL mode or foreign keys (journal_mode="
+                      + journal
+                      + ", foreign_keys="
+                      + foreignKeys
+                      + ")");
+            }
+          }
+          return null;
+        });
+  }
+
+  private static String pragma(Statement s, String name) throws SQLException {
+    try (ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+      return rs.next() ? rs.getString(1) : "";
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.trustbridge.ca.store;
+
+import dev.trustbridge.ca.authority.AuthorityKind;
+import dev.trustbridge.ca.authority.AuthorityRecord;
+import dev.trustbridge.ca.authority.AuthorityState;
+import dev.trustbridge.ca.authority.AuthorityStore;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.id.TrustDomain;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** {@link AuthorityStore} on one table; a transition is one conditional UPDATE. */
+final class SqlAuthorityStore implements AuthorityStore {
+  static final String DUPLICATE = "an authority with this id already exists";
+
+  private static final String SELECT =
+      "SELECT id, trust_domain, kind, state, key_id, certificate_der, issuer_id, not_after,"
+          + " created_at, updated_at FROM authority";
+
+  private final Database db;
+
+  SqlAuthorityStore(Database db) {
+    this.db = db;
+  }
+
+  @Override
+  public void insert(AuthorityRecord record) {
+    Objects.requireNonNull(record, "record");
+    db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO authority (id, trust_domain, kind, state, key_id, certificate_der,"
+                      + " issuer_id, not_after, created_at, updated_at)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, record.id());
+            ps.setString(2, record.trustDomain().name());
+            ps.setString(3, record.kind().name());
+            ps.setString(4, record.state().name());
+            ps.setString(5, record.keyId());
+            ps.setBytes(6, record.certificateDer());
+            if (record.issuerId().isPresent()) {
+              ps.setString(7, record.issuerId().get());
+            } else {
+              ps.setNull(7, Types.VARCHAR);
+            }
+            ps.setLong(8, record.notAfter().toEpochMilli());
+            ps.setLong(9, record.createdAt().toEpochMilli());
+            ps.setLong(10, record.updatedAt().toEpochMilli());
+            return ps.executeUpdate();
+          }
+        },
+        DUPLICATE);
+  }
+
+  @Override
+  public List<AuthorityRecord> list(TrustDomain trustDomain) {
+    Objects.requireNonNull(trustDomain, "trustDomain");
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(SELECT + " WHERE trust_domain = ? ORDER BY created_at, id")) {
+            ps.setString(1, trustDomain.name());
+            return readAll(ps);
+          }
+        });
+  }
+
+  @Override
+  public Optional<AuthorityRecord> get(String id) {
+    Objects.requireNonNull(id, "id");
+    return db.read(c -> find(c, id));
+  }
+
+  @Override
+  public void transition(String id, AuthorityState expected, AuthorityState next, Instant at) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(next, "next");
+    Objects.requireNonNull(at, "at");
+    if (!expected.canMoveTo(next)) {
+      throw new TrustbridgeException(
+          ErrorCode.FAILED_PRECONDITION,
+          "an authority cannot move from " + expected + " to " + next);
+    }
+    db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE authority SET state = ?, updated_at = ? WHERE id = ? AND state = ?")) {
+            ps.setString(1, next.name());
+            ps.setLong(2, at.toEpochMilli());
+            ps.setString(3, id);
+            ps.setString(4, expected.name());
+            if (ps.executeUpdate() == 1) {
+              return null;
+            }
+          }
+          Optional<AuthorityRecord> current = find(c, id);
+          if (current.isEmpty()) {
+            throw new TrustbridgeException(ErrorCode.NOT_FOUND, "no such authority");
+          }
+          throw new TrustbridgeException(
+              ErrorCode.FAILED_PRECONDITION,
+              "authority is " + current.get().state() + ", not " + expected);
+        });
+  }
+
+  @Override
+  public void delete(String id) {
+    Objects.requireNonNull(id, "id");
+    db.write(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM authority WHERE id = ?")) {
+            ps.setString(1, id);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  private static Optional<AuthorityRecord> find(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE id = ?")) {
+      ps.setString(1, id);
+      return readAll(ps).stream().findFirst();
+    }
+  }
+
+  private static List<AuthorityRecord> readAll(PreparedStatement ps) throws SQLException {
+    List<AuthorityRecord> records = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        records.add(
+            new AuthorityRecord(
+                rs.getString(1),
+                TrustDomain.parse(rs.getString(2)),
+                AuthorityKind.valueOf(rs.getString(3)),
+                AuthorityState.valueOf(rs.getString(4)),
+                rs.getString(5),
+                rs.getBytes(6),
+                Optional.ofNullable(rs.getString(7)),
+                Instant.ofEpochMilli(rs.getLong(8)),
+                Instant.ofEpochMilli(rs.getLong(9)),
+                Instant.ofEpochMilli(rs.getLong(10))));
+      }
+    }
+    return records;
+  }
+}
