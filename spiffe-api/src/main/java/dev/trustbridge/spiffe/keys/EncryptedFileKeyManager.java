@@ -339,6 +339,7 @@ public final class EncryptedFileKeyManager implements KeyManager, AutoCloseable 
     private final char[] passphrase;
     private CryptoProviders providers;
     private int iterations = DEFAULT_PBKDF2_ITERATIONS;
+    private boolean opened;
 
     private Builder(Path directory, char[] passphrase) {
       this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
@@ -364,16 +365,23 @@ public final class EncryptedFileKeyManager implements KeyManager, AutoCloseable 
       return this;
     }
 
-    /** Creates the directory if needed (mode 0700) and returns the manager. */
+    /**
+     * Creates the directory if needed (mode 0700) and returns the manager. The builder's copy of
+     * the passphrase moves into the manager, so a builder opens once.
+     */
     public EncryptedFileKeyManager open() {
+      if (opened) {
+        throw new IllegalStateException("this builder has opened its manager already");
+      }
       if (passphrase.length == 0) {
         throw TrustbridgeException.invalidArgument("the key passphrase is empty");
       }
       prepareDirectory();
       removeStaleTemporaryFiles();
+      opened = true;
       return new EncryptedFileKeyManager(
           directory,
-          passphrase.clone(),
+          passphrase,
           providers != null ? providers : CryptoProviders.detect(),
           iterations);
     }
