@@ -8,7 +8,7 @@ import org.bouncycastle.operator.ContentSigner;
 
 /**
  * Lets Bouncy Castle's certificate and CSR builders sign with a {@link CaKey}: the builder writes
- * the to-be-signed bytes, then the key signs them once.
+ * the to-be-signed bytes, then the key signs them once. Not thread safe: use one per certificate.
  */
 public final class CaKeyContentSigner implements ContentSigner {
   private final CaKey key;
@@ -30,6 +30,9 @@ public final class CaKeyContentSigner implements ContentSigner {
 
   @Override
   public byte[] getSignature() {
-    return key.sign(buffer.toByteArray());
+    byte[] toBeSigned = buffer.toByteArray();
+    // Reset so that a reused signer signs the next structure alone, not the concatenation.
+    buffer.reset();
+    return key.sign(toBeSigned);
   }
 }

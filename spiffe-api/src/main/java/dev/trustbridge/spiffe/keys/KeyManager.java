@@ -8,7 +8,11 @@ import java.util.Optional;
  * copied from (memory of this process, an encrypted file, an HSM, Vault) and hand out {@link
  * CaKey}s that sign but never reveal it. All implementations pass one shared contract test.
  *
- * <p>Implementations are thread safe.
+ * <p>Key ids follow {@link KeyIds}: 1 to 128 characters from {@code [A-Za-z0-9._-]}, not starting
+ * with a dot. Every method refuses other ids with {@code INVALID_ARGUMENT}.
+ *
+ * <p>Implementations are thread safe. Neither they nor their keys reveal private key material in
+ * any method, {@code toString()} or exception message.
  */
 public interface KeyManager {
   /**
@@ -26,7 +30,8 @@ public interface KeyManager {
   List<String> keyIds();
 
   /**
-   * Destroys the key with this id. Does nothing if there is none.
+   * Destroys the key with this id. Does nothing if there is none. A {@link CaKey} handed out
+   * earlier for this id refuses to sign afterwards.
    *
    * @throws dev.trustbridge.spiffe.error.TrustbridgeException with code {@code UNAVAILABLE} if the
    *     backend cannot be reached
