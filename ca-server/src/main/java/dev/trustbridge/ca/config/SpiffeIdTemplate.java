@@ -23,10 +23,11 @@ public record SpiffeIdTemplate(String text) {
   public static final String SUB = "sub";
   public static final String CLAIM_PREFIX = "claim:";
 
-  static final SpiffeIdTemplate KUBERNETES = parse("/ns/{namespace}/sa/{service_account}");
-
   private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_./-]+");
   private static final TrustDomain SAMPLE_TRUST_DOMAIN = TrustDomain.parse("example.org");
+
+  /** The default: Kubernetes service accounts, as Istio names them. */
+  static final SpiffeIdTemplate KUBERNETES = parse("/ns/{namespace}/sa/{service_account}");
 
   public SpiffeIdTemplate {
     Objects.requireNonNull(text, "text");

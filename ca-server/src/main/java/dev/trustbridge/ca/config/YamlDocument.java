@@ -1,5 +1,7 @@
 package dev.trustbridge.ca.config;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -9,6 +11,8 @@ import java.util.Set;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.DuplicateKeyException;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -26,18 +30,68 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 final class YamlDocument {
   private static final LoadSettings SETTINGS = LoadSettings.builder().setLabel("config").build();
+  private static final int MAX_DEPTH = 64;
 
   private YamlDocument() {}
 
   /** The loaded document: maps, lists, strings, numbers, booleans and nulls. */
   static Object load(String text) {
     try {
+      checkShape(text);
       return new Load(SETTINGS).loadFromString(text);
     } catch (DuplicateKeyException e) {
       throw new ConfigException(duplicateKeyProblem(text, e));
     } catch (YamlEngineException e) {
       throw new ConfigException("yaml: " + describe(e));
     }
+  }
+
+  /**
+   * Rejects, before anything is built, what the loader would overflow its stack on: very deep
+   * nesting, and collections or aliases used as keys (a self-referencing list as a key recurses
+   * forever in {@code hashCode}). Configuration keys are plain scalars anyway. The event stream is
+   * produced without recursion, so this check itself cannot overflow.
+   */
+  private static void checkShape(String text) {
+    Deque<Frame> open = new ArrayDeque<>();
+    for (Event event : new Parse(SETTINGS).parseString(text)) {
+      Event.ID id = event.getEventId();
+      Frame parent = open.peek();
+      boolean isKey = parent != null && parent.mapping && parent.expectKey;
+      boolean isNode =
+          id == Event.ID.Scalar
+              || id == Event.ID.Alias
+              || id == Event.ID.MappingStart
+              || id == Event.ID.SequenceStart;
+      if (isKey && id != Event.ID.Scalar && isNode) {
+        throw new ConfigException("yaml: keys must be plain scalars" + at(event));
+      }
+      if (isNode && parent != null && parent.mapping) {
+        parent.expectKey = !parent.expectKey;
+      }
+      if (id == Event.ID.MappingStart || id == Event.ID.SequenceStart) {
+        if (open.size() == MAX_DEPTH) {
+          throw new ConfigException("yaml: nested more than " + MAX_DEPTH + " levels" + at(event));
+        }
+        open.push(new Frame(id == Event.ID.MappingStart));
+      } else if (id == Event.ID.MappingEnd || id == Event.ID.SequenceEnd) {
+        open.pop();
+      }
+    }
+  }
+
+  /** An open mapping or sequence while scanning events. */
+  private static final class Frame {
+    final boolean mapping;
+    boolean expectKey = true;
+
+    Frame(boolean mapping) {
+      this.mapping = mapping;
+    }
+  }
+
+  private static String at(Event event) {
+    return event.getStartMark().map(YamlDocument::where).orElse("");
   }
 
   private static String describe(YamlEngineException e) {
