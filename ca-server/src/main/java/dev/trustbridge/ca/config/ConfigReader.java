@@ -91,41 +91,32 @@ final class ConfigReader {
   private ServerSection server(YamlNode n) {
     Path dir = n.get("data_dir").value(ValueType.path(baseDir), baseDir.resolve("data"));
     dataDir = dir == null ? baseDir : dir;
-    GrpcConfig grpc =
-        n.get("grpc")
-            .object(
-                g -> {
-                  HostPort listen =
-                      g.get("listen").value(ValueType.HOST_PORT, GrpcConfig.DEFAULT_LISTEN);
-                  Integer maxCsrBytes =
-                      g.get("max_csr_bytes")
-                          .integer(
-                              1, GrpcConfig.MAX_CSR_BYTES_LIMIT, GrpcConfig.DEFAULT_MAX_CSR_BYTES);
-                  return g.build(() -> new GrpcConfig(listen, maxCsrBytes));
-                });
-    MetricsConfig metrics =
-        n.get("metrics")
-            .object(
-                m -> {
-                  Optional<HostPort> listen =
-                      m.get("listen")
-                          .value(METRICS_LISTEN, Optional.of(MetricsConfig.DEFAULT_LISTEN));
-                  return m.build(() -> new MetricsConfig(listen));
-                });
-    LogConfig log =
-        n.get("log")
-            .object(
-                l -> {
-                  LogConfig.Format format =
-                      l.get("format")
-                          .value(
-                              ValueType.oneOf(LogConfig.Format.class), LogConfig.Format.KEYVALUE);
-                  LogConfig.Level level =
-                      l.get("level")
-                          .value(ValueType.oneOf(LogConfig.Level.class), LogConfig.Level.INFO);
-                  return l.build(() -> new LogConfig(format, level));
-                });
+    GrpcConfig grpc = n.get("grpc").object(ConfigReader::grpc);
+    MetricsConfig metrics = n.get("metrics").object(ConfigReader::metrics);
+    LogConfig log = n.get("log").object(ConfigReader::log);
     return n.build(() -> new ServerSection(dir, grpc, metrics, log));
+  }
+
+  private static GrpcConfig grpc(YamlNode n) {
+    HostPort listen = n.get("listen").value(ValueType.HOST_PORT, GrpcConfig.DEFAULT_LISTEN);
+    Integer maxCsrBytes =
+        n.get("max_csr_bytes")
+            .integer(1, GrpcConfig.MAX_CSR_BYTES_LIMIT, GrpcConfig.DEFAULT_MAX_CSR_BYTES);
+    return n.build(() -> new GrpcConfig(listen, maxCsrBytes));
+  }
+
+  private static MetricsConfig metrics(YamlNode n) {
+    Optional<HostPort> listen =
+        n.get("listen").value(METRICS_LISTEN, Optional.of(MetricsConfig.DEFAULT_LISTEN));
+    return n.build(() -> new MetricsConfig(listen));
+  }
+
+  private static LogConfig log(YamlNode n) {
+    LogConfig.Format format =
+        n.get("format").value(ValueType.oneOf(LogConfig.Format.class), LogConfig.Format.KEYVALUE);
+    LogConfig.Level level =
+        n.get("level").value(ValueType.oneOf(LogConfig.Level.class), LogConfig.Level.INFO);
+    return n.build(() -> new LogConfig(format, level));
   }
 
   private DatastoreConfig datastore(YamlNode n) {
