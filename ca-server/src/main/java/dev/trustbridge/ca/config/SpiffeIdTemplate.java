@@ -47,6 +47,7 @@ public record SpiffeIdTemplate(String text) {
   public List<String> placeholders() {
     List<String> names = new ArrayList<>();
     expand(
+        text,
         name -> {
           names.add(name);
           return "";
@@ -55,12 +56,29 @@ public record SpiffeIdTemplate(String text) {
   }
 
   /**
-   * Replaces every placeholder by {@code valueOf.apply(name)}. Values are inserted verbatim: the
-   * caller builds the SPIFFE ID from the result with {@link SpiffeId#of}, which rejects values that
-   * are not valid path segments or would add segments.
+   * Builds the SPIFFE ID for a trust domain, replacing every placeholder by {@code
+   * valueOf.apply(name)}. Each value must be exactly one valid path segment, so that a claim can
+   * never add segments ({@code a/b}) or climb ({@code ..}) out of the template's shape.
+   *
+   * @throws IllegalArgumentException naming the placeholder whose value is not a valid segment
    */
-  public String expand(Function<String, String> valueOf) {
-    return expand(text, valueOf);
+  public SpiffeId expand(TrustDomain trustDomain, Function<String, String> valueOf) {
+    Objects.requireNonNull(trustDomain, "trustDomain");
+    Objects.requireNonNull(valueOf, "valueOf");
+    String path =
+        expand(
+            text,
+            name -> {
+              String value = valueOf.apply(name);
+              try {
+                SpiffeId.fromSegments(trustDomain, Objects.requireNonNull(value, name));
+              } catch (InvalidSpiffeIdException e) {
+                throw new IllegalArgumentException(
+                    "value of {" + name + "} is not a valid path segment: " + e.getMessage(), e);
+              }
+              return value;
+            });
+    return SpiffeId.of(trustDomain, path);
   }
 
   private static String expand(String text, Function<String, String> valueOf) {

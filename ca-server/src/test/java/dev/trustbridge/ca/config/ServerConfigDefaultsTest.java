@@ -151,12 +151,4 @@ class ServerConfigDefaultsTest {
     ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(file));
     assertTrue(e.getMessage().startsWith(file + ": cannot be read"), e.getMessage());
   }
-
-  @Test
-  void templateExpansion_replacesEveryPlaceholder() {
-    SpiffeIdTemplate template = SpiffeIdTemplate.parse("/c/{claim:cluster}/ns/{namespace}/{sub}");
-    assertEquals(
-        "/c/east/ns/[namespace]/[sub]",
-        template.expand(name -> name.equals("claim:cluster") ? "east" : "[" + name + "]"));
-  }
 }
