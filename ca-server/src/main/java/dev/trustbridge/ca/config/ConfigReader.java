@@ -1,0 +1,284 @@
+package dev.trustbridge.ca.config;
+
+import static dev.trustbridge.ca.config.Durations.format;
+
+import dev.trustbridge.spiffe.id.SpiffeId;
+import dev.trustbridge.spiffe.id.TrustDomain;
+import dev.trustbridge.spiffe.keys.KeyType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Walks a loaded YAML document along the schema and builds a {@link ServerConfig}, collecting every
+ * problem. One instance reads one document. The {@code authn} section is read by {@link
+ * AuthnReader}.
+ */
+final class ConfigReader {
+  private static final ValueType<Optional<HostPort>> METRICS_LISTEN =
+      new ValueType<>(
+          "host:port or off",
+          text -> text.equals("off") ? Optional.empty() : Optional.of(HostPort.parse(text)));
+
+  private enum DatastoreType {
+    SQLITE,
+    POSTGRES
+  }
+
+  private enum KeysType {
+    FILE,
+    MEMORY
+  }
+
+  private final Path baseDir;
+  private final List<String> problems = new ArrayList<>();
+
+  /** Each hosted trust domain with the path of the key that names it. */
+  private final Map<TrustDomain, String> hosted = new HashMap<>();
+
+  private Path dataDir;
+  private boolean hostedComplete;
+
+  private ConfigReader(Path baseDir) {
+    this.baseDir = baseDir;
+    this.dataDir = baseDir;
+  }
+
+  /**
+   * Reads a document loaded by snakeyaml-engine.
+   *
+   * @param baseDir the absolute directory that relative paths are resolved against
+   * @throws ConfigException listing every problem
+   */
+  static ServerConfig read(Object document, Path baseDir) {
+    ConfigReader reader = new ConfigReader(baseDir);
+    ServerConfig config = YamlNode.root(document, reader.problems).object(reader::serverConfig);
+    if (!reader.problems.isEmpty()) {
+      throw new ConfigException(reader.problems);
+    }
+    return config;
+  }
+
+  private record ServerSection(
+      Path dataDir, GrpcConfig grpc, MetricsConfig metrics, LogConfig log) {}
+
+  private ServerConfig serverConfig(YamlNode root) {
+    ServerSection server = root.get("server").object(this::server);
+    DatastoreConfig datastore = root.get("datastore").object(this::datastore);
+    KeysConfig keys = root.get("keys").object(this::keys);
+    List<TrustDomainConfig> trustDomains = trustDomains(root.get("trust_domains"));
+    AuthnConfig authn = new AuthnReader(baseDir, this::checkHosted).read(root.get("authn"));
+    AdminConfig admin = root.get("admin").object(this::admin);
+    return root.build(
+        () ->
+            new ServerConfig(
+                server.dataDir(),
+                server.grpc(),
+                server.metrics(),
+                server.log(),
+                datastore,
+                keys,
+                trustDomains,
+                authn,
+                admin));
+  }
+
+  private ServerSection server(YamlNode n) {
+    Path dir = n.get("data_dir").value(ValueType.path(baseDir), baseDir.resolve("data"));
+    dataDir = dir == null ? baseDir : dir;
+    GrpcConfig grpc = n.get("grpc").object(ConfigReader::grpc);
+    MetricsConfig metrics = n.get("metrics").object(ConfigReader::metrics);
+    LogConfig log = n.get("log").object(ConfigReader::log);
+    return n.build(() -> new ServerSection(dir, grpc, metrics, log));
+  }
+
+  private static GrpcConfig grpc(YamlNode n) {
+    HostPort listen = n.get("listen").value(ValueType.HOST_PORT, GrpcConfig.DEFAULT_LISTEN);
+    Integer maxCsrBytes =
+        n.get("max_csr_bytes")
+            .integer(1, GrpcConfig.MAX_CSR_BYTES_LIMIT, GrpcConfig.DEFAULT_MAX_CSR_BYTES);
+    return n.build(() -> new GrpcConfig(listen, maxCsrBytes));
+  }
+
+  private static MetricsConfig metrics(YamlNode n) {
+    Optional<HostPort> listen =
+        n.get("listen").value(METRICS_LISTEN, Optional.of(MetricsConfig.DEFAULT_LISTEN));
+    return n.build(() -> new MetricsConfig(listen));
+  }
+
+  private static LogConfig log(YamlNode n) {
+    LogConfig.Format format =
+        n.get("format").value(ValueType.oneOf(LogConfig.Format.class), LogConfig.Format.KEYVALUE);
+    LogConfig.Level level =
+        n.get("level").value(ValueType.oneOf(LogConfig.Level.class), LogConfig.Level.INFO);
+    return n.build(() -> new LogConfig(format, level));
+  }
+
+  private DatastoreConfig datastore(YamlNode n) {
+    DatastoreType type =
+        n.get("type").value(ValueType.oneOf(DatastoreType.class), DatastoreType.SQLITE);
+    if (type == null) {
+      n.ignore("path", "url", "username_env", "password_env", "password_file");
+      return null;
+    }
+    if (type == DatastoreType.SQLITE) {
+      n.forbid("only for type: postgres", "url", "username_env", "password_env", "password_file");
+      Path path = n.get("path").value(ValueType.path(dataDir), dataDir.resolve("trustbridge.db"));
+      return n.build(() -> new DatastoreConfig.Sqlite(path));
+    }
+    n.forbid("only for type: sqlite", "path");
+    YamlNode urlNode = n.get("url");
+    String url = urlNode.required(ValueType.STRING);
+    if (url != null && !url.startsWith(DatastoreConfig.Postgres.JDBC_PREFIX)) {
+      urlNode.problem("must start with " + DatastoreConfig.Postgres.JDBC_PREFIX);
+    }
+    String usernameEnv = n.get("username_env").value(ValueType.ENV_VAR, null);
+    String passwordEnv = n.get("password_env").value(ValueType.ENV_VAR, null);
+    YamlNode passwordFileNode = n.get("password_file");
+    Path passwordFile = passwordFileNode.value(ValueType.path(baseDir), null);
+    if (n.get("password_env").isSet() && passwordFileNode.isSet()) {
+      passwordFileNode.problem("set password_env or password_file, not both");
+    }
+    return n.build(
+        () ->
+            new DatastoreConfig.Postgres(
+                url,
+                Optional.ofNullable(usernameEnv),
+                Optional.ofNullable(passwordEnv),
+                Optional.ofNullable(passwordFile)));
+  }
+
+  private KeysConfig keys(YamlNode n) {
+    KeysType type = n.get("type").value(ValueType.oneOf(KeysType.class), KeysType.FILE);
+    if (type == null) {
+      n.ignore("dir", "passphrase_env", "passphrase_file");
+      return null;
+    }
+    if (type == KeysType.MEMORY) {
+      n.forbid("only for type: file", "dir", "passphrase_env", "passphrase_file");
+      return n.build(KeysConfig.MemoryKeys::new);
+    }
+    Path dir = n.get("dir").value(ValueType.path(dataDir), dataDir.resolve("keys"));
+    String passphraseEnv = n.get("passphrase_env").value(ValueType.ENV_VAR, null);
+    YamlNode passphraseFileNode = n.get("passphrase_file");
+    Path passphraseFile = passphraseFileNode.value(ValueType.path(baseDir), null);
+    if (n.get("passphrase_env").isSet() && passphraseFileNode.isSet()) {
+      passphraseFileNode.problem("set passphrase_env or passphrase_file, not both");
+    }
+    return n.build(
+        () ->
+            new KeysConfig.FileKeys(
+                dir, Optional.ofNullable(passphraseEnv), Optional.ofNullable(passphraseFile)));
+  }
+
+  private List<TrustDomainConfig> trustDomains(YamlNode n) {
+    int problemsBefore = problems.size();
+    List<TrustDomainConfig> trustDomains = n.nonEmptyList(this::trustDomain, null);
+    // Membership checks against a list that had errors would only add noise.
+    hostedComplete = problems.size() == problemsBefore;
+    return trustDomains;
+  }
+
+  private TrustDomainConfig trustDomain(YamlNode element) {
+    return element.object(
+        n -> {
+          YamlNode nameNode = n.get("name");
+          TrustDomain name = nameNode.required(ValueType.TRUST_DOMAIN);
+          if (name != null) {
+            String first = hosted.putIfAbsent(name, nameNode.path());
+            if (first != null) {
+              nameNode.problem("duplicate trust domain " + name + " (also at " + first + ")");
+            }
+          }
+          CaConfig ca = n.get("ca").object(this::ca);
+          SvidConfig svid = n.get("svid").object(this::svid);
+          if (ca != null && svid != null && !TrustDomainConfig.leavesFitIntermediate(ca, svid)) {
+            n.problemAt(
+                "svid.max_ttl",
+                "must be shorter than half of ca.intermediate_ttl ("
+                    + format(svid.maxTtl())
+                    + " is not below "
+                    + format(ca.intermediateTtl())
+                    + " / 2): a CA must outlive the leaves it signs across its rotation window");
+          }
+          return n.build(() -> new TrustDomainConfig(name, ca, svid));
+        });
+  }
+
+  private CaConfig ca(YamlNode n) {
+    KeyType keyType = n.get("key_type").value(ValueType.KEY_TYPE, CaConfig.DEFAULT_KEY_TYPE);
+    Duration rootTtl = n.get("root_ttl").value(ValueType.DURATION_TYPE, CaConfig.DEFAULT_ROOT_TTL);
+    Duration intermediateTtl =
+        n.get("intermediate_ttl").value(ValueType.DURATION_TYPE, CaConfig.DEFAULT_INTERMEDIATE_TTL);
+    String organization =
+        n.get("organization").value(ValueType.STRING, CaConfig.DEFAULT_ORGANIZATION);
+    if (rootTtl != null && intermediateTtl != null && intermediateTtl.compareTo(rootTtl) >= 0) {
+      n.problemAt(
+          "intermediate_ttl",
+          "must be shorter than root_ttl ("
+              + format(intermediateTtl)
+              + " is not below "
+              + format(rootTtl)
+              + ")");
+    }
+    return n.build(() -> new CaConfig(keyType, rootTtl, intermediateTtl, organization));
+  }
+
+  private SvidConfig svid(YamlNode n) {
+    Duration defaultTtl =
+        n.get("default_ttl").value(ValueType.DURATION_TYPE, SvidConfig.DEFAULT_DEFAULT_TTL);
+    Duration maxTtl = n.get("max_ttl").value(ValueType.DURATION_TYPE, SvidConfig.DEFAULT_MAX_TTL);
+    SvidConfig.TtlOverMax ttlOverMax =
+        n.get("ttl_over_max")
+            .value(ValueType.oneOf(SvidConfig.TtlOverMax.class), SvidConfig.TtlOverMax.REJECT);
+    List<KeyType> allowedKeyTypes =
+        n.get("allowed_key_types")
+            .nonEmptyList(e -> e.required(ValueType.KEY_TYPE), List.of(KeyType.values()));
+    checkNotLonger(n, "default_ttl", defaultTtl, "max_ttl", maxTtl);
+    return n.build(
+        () -> new SvidConfig(defaultTtl, maxTtl, ttlOverMax, Set.copyOf(allowedKeyTypes)));
+  }
+
+  /** Reports {@code shortKey} if its duration exceeds {@code longKey}'s. */
+  static void checkNotLonger(
+      YamlNode n, String shortKey, Duration shortTtl, String longKey, Duration longTtl) {
+    if (shortTtl != null && longTtl != null && shortTtl.compareTo(longTtl) > 0) {
+      n.problemAt(
+          shortKey,
+          "must not be longer than "
+              + longKey
+              + " ("
+              + format(shortTtl)
+              + " is longer than "
+              + format(longTtl)
+              + ")");
+    }
+  }
+
+  private AdminConfig admin(YamlNode n) {
+    List<SpiffeId> ids =
+        n.get("ids")
+            .list(
+                e -> {
+                  // Only SVIDs of hosted trust domains can authenticate to this server.
+                  SpiffeId id = e.required(ValueType.SPIFFE_ID);
+                  return id != null && checkHosted(e, id.trustDomain()) ? id : null;
+                },
+                List.of());
+    return n.build(() -> new AdminConfig(Set.copyOf(ids)));
+  }
+
+  /** Reports {@code n} unless {@code td} is one of trust_domains; true if it is (or unknown). */
+  private boolean checkHosted(YamlNode n, TrustDomain td) {
+    if (hostedComplete && !hosted.containsKey(td)) {
+      n.problem("trust domain " + td + " is not one of trust_domains");
+      return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+package dev.trustbridge.ca.config;
+
+import dev.trustbridge.spiffe.id.TrustDomain;
+import java.util.Objects;
+
+/**
+ * One trust domain this server is the CA of (an element of {@code trust_domains}).
+ *
+ * @param name the trust domain
+ * @param ca its CAs
+ * @param svid limits for the SVIDs it issues; {@code svid.maxTtl} is below half of {@code
+ *     ca.intermediateTtl}, so that an intermediate outlives every leaf it signs across its rotation
+ *     window
+ */
+public record TrustDomainConfig(TrustDomain name, CaConfig ca, SvidConfig svid) {
+  public TrustDomainConfig {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(ca, "ca");
+    Objects.requireNonNull(svid, "svid");
+    if (!leavesFitIntermediate(ca, svid)) {
+      throw new IllegalArgumentException("svid.maxTtl must be below half of ca.intermediateTtl");
+    }
+  }
+
+  static boolean leavesFitIntermediate(CaConfig ca, SvidConfig svid) {
+    return svid.maxTtl().multipliedBy(2).compareTo(ca.intermediateTtl()) < 0;
+  }
+}
