@@ -61,6 +61,8 @@ public final class X509SvidVerifier {
   public static final String NOT_YET_VALID = "a certificate of the chain is not yet valid";
   public static final String UNTRUSTED =
       "chain does not lead to an X.509 authority of the leaf's trust domain";
+  public static final String SIGNATURE_INVALID =
+      "a signature of the chain does not verify with its issuer's key";
   public static final String PATH_INVALID = "certificate chain failed PKIX path validation";
 
   private final X509AuthoritySource authorities;
@@ -175,6 +177,9 @@ public final class X509SvidVerifier {
     }
     if (reason == BasicReason.NOT_YET_VALID) {
       return NOT_YET_VALID;
+    }
+    if (reason == BasicReason.INVALID_SIGNATURE) {
+      return SIGNATURE_INVALID;
     }
     if (reason == PKIXReason.NO_TRUST_ANCHOR) {
       return UNTRUSTED;

@@ -31,7 +31,12 @@ record TestPki(
   }
 
   static TestPki create(TrustDomain td, Clock clock, KeyType root, KeyType inter, KeyType leaf) {
-    int slot = td.equals(EXAMPLE) ? 0 : 10;
+    return create(td, clock, td.equals(EXAMPLE) ? 0 : 10, root, inter, leaf);
+  }
+
+  /** Key slots {@code slot}, {@code slot + 1} and {@code slot + 2} hold the three keys. */
+  static TestPki create(
+      TrustDomain td, Clock clock, int slot, KeyType root, KeyType inter, KeyType leaf) {
     TestCaKey rootKey = TestCaKey.of(root, slot);
     X509Certificate rootCert =
         CaCertificateBuilder.selfSigned(td, rootKey, clock).ttl(Duration.ofDays(365)).build();
