@@ -201,9 +201,9 @@ public final class CaCertificateBuilder {
   /**
    * Signs the CA certificate and checks it against the producer profile.
    *
-   * @throws TrustbridgeException {@code INVALID_ARGUMENT} if no lifetime is set, the validity
-   *     window is empty or the issuer is not valid now; {@code UNAVAILABLE} if the key backend is
-   *     down
+   * @throws TrustbridgeException {@code INVALID_ARGUMENT} if no lifetime is set or the validity
+   *     window is empty; {@code FAILED_PRECONDITION} if the issuer is not valid now; {@code
+   *     UNAVAILABLE} if the key backend is down
    * @throws SvidProfileException if the result breaks the profile (a bug)
    */
   public X509Certificate build() {

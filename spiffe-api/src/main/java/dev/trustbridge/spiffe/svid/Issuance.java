@@ -1,5 +1,6 @@
 package dev.trustbridge.spiffe.svid;
 
+import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.keys.CaKey;
 import dev.trustbridge.spiffe.keys.CaKeyContentSigner;
@@ -59,10 +60,10 @@ final class Issuance {
         Instant issuerNotBefore = issuer.get().getNotBefore().toInstant();
         Instant issuerNotAfter = issuer.get().getNotAfter().toInstant();
         if (!issuerNotAfter.isAfter(now)) {
-          throw TrustbridgeException.invalidArgument(ISSUER_EXPIRED);
+          throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, ISSUER_EXPIRED);
         }
         if (issuerNotBefore.isAfter(now)) {
-          throw TrustbridgeException.invalidArgument(ISSUER_NOT_YET_VALID);
+          throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, ISSUER_NOT_YET_VALID);
         }
         if (notBefore.isBefore(issuerNotBefore)) {
           notBefore = issuerNotBefore;

@@ -182,8 +182,8 @@ public final class X509SvidBuilder {
    * Signs the leaf with the issuer's key and checks it against the producer profile.
    *
    * @throws TrustbridgeException {@code INVALID_ARGUMENT} if a required field is missing or the
-   *     validity window is empty or the issuer is not valid now; {@code UNAVAILABLE} if the key
-   *     backend is down
+   *     validity window is empty; {@code FAILED_PRECONDITION} if the issuer is not valid now;
+   *     {@code UNAVAILABLE} if the key backend is down
    * @throws SvidProfileException if the result breaks the profile (a bug)
    */
   public X509Certificate build() {

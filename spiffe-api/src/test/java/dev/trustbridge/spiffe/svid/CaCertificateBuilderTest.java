@@ -44,6 +44,12 @@ class CaCertificateBuilderTest {
         .ttl(Duration.ofDays(10));
   }
 
+  private static void assertFailedPrecondition(String message, Executable executable) {
+    TrustbridgeException e = assertThrows(TrustbridgeException.class, executable);
+    assertEquals(message, e.getMessage());
+    assertEquals(ErrorCode.FAILED_PRECONDITION, e.code());
+  }
+
   private static void assertInvalidArgument(String message, Executable executable) {
     TrustbridgeException e = assertThrows(TrustbridgeException.class, executable);
     assertEquals(message, e.getMessage());
@@ -228,7 +234,7 @@ class CaCertificateBuilderTest {
   @Test
   void intermediateBuilder_expiredIssuer_isRejected() {
     Clock late = Clock.fixed(PKI.root().getNotAfter().toInstant().plusSeconds(1), ZoneOffset.UTC);
-    assertInvalidArgument(
+    assertFailedPrecondition(
         CaCertificateBuilder.ISSUER_EXPIRED,
         () ->
             CaCertificateBuilder.intermediate(

@@ -45,6 +45,12 @@ class X509SvidBuilderTest {
         .ttl(Duration.ofHours(1));
   }
 
+  private static void assertFailedPrecondition(String message, Executable executable) {
+    TrustbridgeException e = assertThrows(TrustbridgeException.class, executable);
+    assertEquals(message, e.getMessage());
+    assertEquals(ErrorCode.FAILED_PRECONDITION, e.code());
+  }
+
   private static void assertInvalidArgument(String message, Executable executable) {
     TrustbridgeException e = assertThrows(TrustbridgeException.class, executable);
     assertEquals(message, e.getMessage());
@@ -235,13 +241,13 @@ class X509SvidBuilderTest {
   @Test
   void leafBuilder_expiredIssuer_isRejected() {
     Clock late = Clock.fixed(PKI.intermediate().getNotAfter().toInstant(), ZoneOffset.UTC);
-    assertInvalidArgument(X509SvidBuilder.ISSUER_EXPIRED, () -> builder(late).build());
+    assertFailedPrecondition(X509SvidBuilder.ISSUER_EXPIRED, () -> builder(late).build());
   }
 
   @Test
   void leafBuilder_issuerNotYetValid_isRejected() {
     Clock early = Clock.offset(CLOCK, Duration.ofMinutes(-5));
-    assertInvalidArgument(X509SvidBuilder.ISSUER_NOT_YET_VALID, () -> builder(early).build());
+    assertFailedPrecondition(X509SvidBuilder.ISSUER_NOT_YET_VALID, () -> builder(early).build());
   }
 
   @Test
