@@ -34,8 +34,9 @@ import java.util.Set;
  *
  * <p>Leaf checks, in this order: {@code cA=false} (an absent basicConstraints extension is
  * accepted, ambiguity A8), neither {@code keyCertSign} nor {@code cRLSign}, exactly one URI SAN,
- * scheme {@code spiffe}, a SPIFFE ID valid under our strict parser, a non-root path. Then every
- * other certificate of the chain must be a CA, the leaf's trust domain must have a non-empty set of
+ * scheme {@code spiffe}, a SPIFFE ID valid under our strict parser, a non-root path, and (RFC 5280,
+ * which the JDK enforces when parsing) a critical SAN if the subject is empty. Then every other
+ * certificate of the chain must be a CA, the leaf's trust domain must have a non-empty set of
  * authorities, and the JDK's PKIX validator (revocation off, validity date from the {@link Clock})
  * must accept the path. Producer-only rules (A10), such as a critical KU or an EKU with both
  * purposes, are deliberately not enforced here: peers built by other CAs may omit them.
@@ -52,6 +53,8 @@ public final class X509SvidVerifier {
   public static final String URI_SAN_NOT_SPIFFE = "leaf URI SAN scheme must be spiffe";
   public static final String URI_SAN_INVALID = "leaf URI SAN is not a valid SPIFFE ID";
   public static final String LEAF_ROOT_PATH = "leaf SPIFFE ID must have a non-root path";
+  public static final String EMPTY_SUBJECT_SAN_NOT_CRITICAL =
+      "leaf SAN extension must be critical when the subject is empty";
   public static final String INTERMEDIATE_NOT_CA = "intermediate certificate must be a CA";
   public static final String NO_AUTHORITIES =
       "no X.509 authorities are known for the leaf's trust domain";
@@ -137,6 +140,12 @@ public final class X509SvidVerifier {
     }
     if (id.isTrustDomainId()) {
       throw new SvidVerificationException(LEAF_ROOT_PATH);
+    }
+    // RFC 5280 section 4.1.2.6; the JDK refuses to parse such a certificate anyway, so checking it
+    // here only gives the failure a precise message.
+    if (CertificateFields.hasEmptySubject(leaf)
+        && !CertificateFields.isCritical(leaf, CertificateFields.SUBJECT_ALT_NAME)) {
+      throw new SvidVerificationException(EMPTY_SUBJECT_SAN_NOT_CRITICAL);
     }
     return id;
   }

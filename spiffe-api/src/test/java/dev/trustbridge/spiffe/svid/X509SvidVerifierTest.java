@@ -97,15 +97,18 @@ class X509SvidVerifierTest {
 
   @Test
   void verify_producerOnlyRulesBroken_isAccepted() {
-    // A10: KU absent, EKU with one purpose and a non-critical SAN on an empty subject are issuer
-    // mistakes; X509-SVID section 5 does not ask validators to reject them.
+    // A10: KU absent or non-critical, no digitalSignature and EKU with one purpose are issuer
+    // mistakes; X509-SVID section 5 does not ask validators to reject them, and peers built by
+    // other CAs may have them.
     CraftedCert noKu = goodLeaf();
     noKu.keyUsage = null;
     CraftedCert oneEku = goodLeaf();
     oneEku.extendedKeyUsage = new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth};
     CraftedCert nonCriticalKu = goodLeaf();
     nonCriticalKu.keyUsageCritical = false;
-    for (CraftedCert c : List.of(noKu, oneEku, nonCriticalKu)) {
+    CraftedCert noDigitalSignature = goodLeaf();
+    noDigitalSignature.keyUsage = KeyUsage.keyEncipherment;
+    for (CraftedCert c : List.of(noKu, oneEku, nonCriticalKu, noDigitalSignature)) {
       verifier().verify(List.of(c.build(), PKI.intermediate()));
     }
   }
@@ -137,6 +140,10 @@ class X509SvidVerifierTest {
             "rootPath",
             (Consumer<CraftedCert>) c -> c.sans.set(0, uri("spiffe://example.org")),
             LEAF_ROOT_PATH),
+        arguments(
+            "emptySubjectSanNotCritical",
+            (Consumer<CraftedCert>) c -> c.sanCritical = false,
+            EMPTY_SUBJECT_SAN_NOT_CRITICAL),
         arguments(
             "caTrue",
             (Consumer<CraftedCert>) c -> c.basicConstraints = new BasicConstraints(true),
