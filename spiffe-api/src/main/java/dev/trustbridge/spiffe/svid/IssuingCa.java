@@ -1,0 +1,80 @@
+package dev.trustbridge.spiffe.svid;
+
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.id.SpiffeId;
+import dev.trustbridge.spiffe.id.TrustDomain;
+import dev.trustbridge.spiffe.keys.CaKey;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A signing CA ready to issue: its certificate and the {@link CaKey} holding the matching private
+ * key. An instance guarantees that the key matches the certificate, that the certificate is a
+ * signing certificate ({@code cA=true} and {@code keyCertSign}) and that it carries a trust domain
+ * SPIFFE ID, which fixes the one trust domain it issues leaves for.
+ */
+public final class IssuingCa {
+  public static final String KEY_MISMATCH = "issuer key does not match the issuer certificate";
+  public static final String NOT_A_CA = "issuer certificate must have cA=true and keyCertSign";
+  public static final String NO_TRUST_DOMAIN_ID =
+      "issuer certificate must carry a trust domain SPIFFE ID as its only URI SAN";
+
+  private final X509Certificate certificate;
+  private final CaKey key;
+  private final SpiffeId spiffeId;
+
+  private IssuingCa(X509Certificate certificate, CaKey key, SpiffeId spiffeId) {
+    this.certificate = certificate;
+    this.key = key;
+    this.spiffeId = spiffeId;
+  }
+
+  /**
+   * Pairs a CA certificate with its key.
+   *
+   * @throws TrustbridgeException with code {@code INVALID_ARGUMENT} if the key does not match, the
+   *     certificate is not a signing CA, or it has no trust domain SPIFFE ID
+   */
+  public static IssuingCa of(X509Certificate certificate, CaKey key) {
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(key, "key");
+    if (!Arrays.equals(certificate.getPublicKey().getEncoded(), key.publicKey().getEncoded())) {
+      throw TrustbridgeException.invalidArgument(KEY_MISMATCH);
+    }
+    if (certificate.getBasicConstraints() < 0
+        || !CertificateFields.keyUsage(certificate, CertificateFields.KEY_CERT_SIGN)) {
+      throw TrustbridgeException.invalidArgument(NOT_A_CA);
+    }
+    SpiffeId id;
+    try {
+      id = X509SvidProfileChecker.spiffeId(certificate);
+    } catch (SvidProfileException e) {
+      throw TrustbridgeException.invalidArgument(NO_TRUST_DOMAIN_ID);
+    }
+    if (!id.isTrustDomainId()) {
+      throw TrustbridgeException.invalidArgument(NO_TRUST_DOMAIN_ID);
+    }
+    return new IssuingCa(certificate, key, id);
+  }
+
+  /** The CA certificate. */
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  /** The key that signs on behalf of this CA. */
+  public CaKey key() {
+    return key;
+  }
+
+  /** The CA's SPIFFE ID, {@code spiffe://<td>}. */
+  public SpiffeId spiffeId() {
+    return spiffeId;
+  }
+
+  /** The trust domain this CA issues leaves for. */
+  public TrustDomain trustDomain() {
+    return spiffeId.trustDomain();
+  }
+}
