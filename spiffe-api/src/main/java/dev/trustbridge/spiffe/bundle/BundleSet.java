@@ -13,9 +13,9 @@ import java.util.TreeMap;
 
 /**
  * Bundles keyed by trust domain, at most one per trust domain (SPIFFE_Trust_Domain_and_Bundle.md
- * section 3, SPIFFE_Federation.md section 4.2). Bundles of different trust domains are never merged:
- * a validator looks up the bundle of the SVID's own trust domain and uses nothing else. Immutable;
- * iteration is in trust domain order.
+ * section 3, SPIFFE_Federation.md section 4.2). Bundles of different trust domains are never
+ * merged: a validator looks up the bundle of the SVID's own trust domain and uses nothing else.
+ * Immutable; iteration is in trust domain order.
  */
 public final class BundleSet {
   private static final BundleSet EMPTY = new BundleSet(new TreeMap<>());

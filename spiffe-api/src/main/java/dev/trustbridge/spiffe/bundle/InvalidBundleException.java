@@ -5,9 +5,10 @@ import dev.trustbridge.spiffe.error.TrustbridgeException;
 
 /**
  * A SPIFFE bundle, bundle map, bundle set or PEM file was rejected as a whole. The code is always
- * {@link ErrorCode#INVALID_ARGUMENT}; the message is one of the constants below (for a bundle inside
- * a bundle map, prefixed by {@link #inTrustDomain}), so callers and tests can match it exactly. A
- * message never repeats document content other than an already validated trust domain name.
+ * {@link ErrorCode#INVALID_ARGUMENT}; the message is one of the constants below (for a bundle
+ * inside a bundle map, prefixed by {@link #inTrustDomain}), so callers and tests can match it
+ * exactly. A message never repeats document content other than an already validated trust domain
+ * name.
  *
  * <p>Entries that are merely unusable (unknown {@code use} or {@code kty}, bad {@code x5c}, a
  * kid-less JWT key, ...) are ignored, not rejected; see {@link SpiffeBundleCodec}.
@@ -60,8 +61,7 @@ public final class InvalidBundleException extends TrustbridgeException {
   public static final String PEM_GARBAGE = "PEM contains text outside CERTIFICATE blocks";
   public static final String PEM_PRIVATE_KEY =
       "PEM contains a private key; only CERTIFICATE blocks are accepted";
-  public static final String PEM_NOT_CERTIFICATE =
-      "PEM contains a block that is not a CERTIFICATE";
+  public static final String PEM_NOT_CERTIFICATE = "PEM contains a block that is not a CERTIFICATE";
   public static final String PEM_MALFORMED_BLOCK = "PEM CERTIFICATE block is malformed";
   public static final String PEM_BAD_CERTIFICATE =
       "PEM CERTIFICATE block does not hold one DER X.509 certificate";

@@ -116,8 +116,7 @@ sealed interface JwkKey permits JwkKey.Ec, JwkKey.Rsa, JwkKey.Okp {
     try {
       if (this instanceof Ec ec) {
         return KeyFactory.getInstance("EC")
-            .generatePublic(
-                new ECPublicKeySpec(new ECPoint(ec.x(), ec.y()), ec.curve().jdkParams));
+            .generatePublic(new ECPublicKeySpec(new ECPoint(ec.x(), ec.y()), ec.curve().jdkParams));
       }
       if (this instanceof Rsa rsa) {
         return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.n(), rsa.e()));
@@ -208,7 +207,10 @@ sealed interface JwkKey permits JwkKey.Ec, JwkKey.Rsa, JwkKey.Okp {
     BigInteger ni = new BigInteger(1, n.get());
     BigInteger ei = new BigInteger(1, e.get());
     // Leading zero octets are tolerated on input (RFC 7518 6.3.1.1 binds producers only).
-    if (ni.bitLength() < MIN_RSA_BITS || ei.signum() <= 0 || !ei.testBit(0) || ei.compareTo(ni) >= 0) {
+    if (ni.bitLength() < MIN_RSA_BITS
+        || ei.signum() <= 0
+        || !ei.testBit(0)
+        || ei.compareTo(ni) >= 0) {
       return Optional.empty();
     }
     return Optional.of(new Rsa(ni, ei));
@@ -238,7 +240,9 @@ sealed interface JwkKey permits JwkKey.Ec, JwkKey.Rsa, JwkKey.Okp {
     return out;
   }
 
-  /** Minimal unsigned big-endian octets (RFC 7518 section 2, "Base64urlUInt"); zero is one octet. */
+  /**
+   * Minimal unsigned big-endian octets (RFC 7518 section 2, "Base64urlUInt"); zero is one octet.
+   */
   private static byte[] unsigned(BigInteger value) {
     byte[] signed = value.toByteArray();
     if (signed.length > 1 && signed[0] == 0) {

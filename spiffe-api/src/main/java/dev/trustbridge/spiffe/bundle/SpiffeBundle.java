@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * (the CA certificates X509-SVIDs chain to), its JWT authorities (the keys JWT-SVIDs are signed
  * with, by {@code kid}), and the optional {@code spiffe_sequence} and {@code spiffe_refresh_hint}.
  *
- * <p>Immutable. Every value can be written by {@link SpiffeBundleCodec} and read back equal, because
- * the builder refuses what a reader would ignore: X.509 authorities must be CA certificates
+ * <p>Immutable. Every value can be written by {@link SpiffeBundleCodec} and read back equal,
+ * because the builder refuses what a reader would ignore: X.509 authorities must be CA certificates
  * ({@code cA=true}, and {@code keyCertSign} if key usage is present) with an EC P-256/P-384/P-521,
  * RSA (at least 2048 bits) or Ed25519 key; JWT authorities must be EC P-256/P-384/P-521 or RSA (at
  * least 2048 bits) keys with a non-empty {@code kid}. Expired authorities are kept: path validation
@@ -37,7 +37,8 @@ import java.util.TreeMap;
  */
 public final class SpiffeBundle {
   /** The largest sequence number, 2^64-1 (ambiguity A5: at least 64 bits, unsigned). */
-  public static final BigInteger MAX_SEQUENCE = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  public static final BigInteger MAX_SEQUENCE =
+      BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   private final TrustDomain trustDomain;
   private final List<X509Certificate> x509Authorities;

@@ -17,16 +17,16 @@ import java.util.Optional;
 
 /**
  * Reads and writes the SPIFFE bundle document: an RFC 7517 JWK Set with {@code spiffe_sequence} and
- * {@code spiffe_refresh_hint} (SPIFFE_Trust_Domain_and_Bundle.md section 4, X509-SVID.md section
- * 6, JWT-SVID.md section 6).
+ * {@code spiffe_refresh_hint} (SPIFFE_Trust_Domain_and_Bundle.md section 4, X509-SVID.md section 6,
+ * JWT-SVID.md section 6).
  *
  * <p><b>Reading</b> rejects the whole document, with an {@link InvalidBundleException}, when: it is
  * larger than {@link #MAX_DOCUMENT_BYTES}, not strict UTF-8, starts with a byte order mark, is not
  * one well-formed JSON value, exceeds the nesting/string/number limits, has a duplicate member name
  * anywhere, is not an object, lacks {@code keys} or has a {@code keys} that is not an array, has a
- * {@code spiffe_sequence} that is not a non-negative integer literal up to 2^64-1, or has two usable
- * {@code jwt-svid} keys with the same {@code kid}. Everything else that is wrong concerns one JWK,
- * and that JWK alone is ignored:
+ * {@code spiffe_sequence} that is not a non-negative integer literal up to 2^64-1, or has two
+ * usable {@code jwt-svid} keys with the same {@code kid}. Everything else that is wrong concerns
+ * one JWK, and that JWK alone is ignored:
  *
  * <ul>
  *   <li>not an object; {@code use} missing or not exactly {@code x509-svid} or {@code jwt-svid};
@@ -49,8 +49,8 @@ import java.util.Optional;
  * unknown top-level member, is ignored.
  *
  * <p><b>Writing</b> produces compact, deterministic UTF-8 JSON: {@code keys} (always present), then
- * {@code spiffe_refresh_hint} and {@code spiffe_sequence} when set. One {@code x509-svid} JWK per CA
- * with {@code use}, {@code kty}, the key parameters and an {@code x5c} of exactly one standard
+ * {@code spiffe_refresh_hint} and {@code spiffe_sequence} when set. One {@code x509-svid} JWK per
+ * CA with {@code use}, {@code kty}, the key parameters and an {@code x5c} of exactly one standard
  * base64 DER certificate, and no {@code kid}; then one {@code jwt-svid} JWK per key, sorted by
  * {@code kid}, with {@code use}, {@code kid}, {@code kty} and the key parameters. Nothing else.
  */

@@ -27,8 +27,8 @@ import java.util.Objects;
  * empty. Unknown top-level members are ignored.
  *
  * <p>Per-bundle {@code spiffe_refresh_hint}s are not read: a consumer must not change its refresh
- * behaviour because of them, so they are dropped before anything downstream could. The writer
- * omits them for the same reason and writes trust domains in sorted order, each bundle as {@link
+ * behaviour because of them, so they are dropped before anything downstream could. The writer omits
+ * them for the same reason and writes trust domains in sorted order, each bundle as {@link
  * SpiffeBundleCodec#write} would without its hint.
  */
 public final class SpiffeBundleMapCodec {

@@ -40,8 +40,8 @@ final class X509Authorities {
   }
 
   /**
-   * Whether a certificate may be an X.509 authority of a bundle: a CA ({@code cA=true}, and
-   * {@code keyCertSign} when key usage is present) whose key Trustbridge can describe as a JWK.
+   * Whether a certificate may be an X.509 authority of a bundle: a CA ({@code cA=true}, and {@code
+   * keyCertSign} when key usage is present) whose key Trustbridge can describe as a JWK.
    */
   static boolean isCa(X509Certificate cert) {
     if (cert.getBasicConstraints() < 0) {
