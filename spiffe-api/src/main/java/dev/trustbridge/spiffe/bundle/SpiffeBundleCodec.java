@@ -3,6 +3,7 @@ package dev.trustbridge.spiffe.bundle;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,7 +62,9 @@ public final class SpiffeBundleCodec {
   static final String USE_X509 = "x509-svid";
   static final String USE_JWT = "jwt-svid";
 
-  private static final JsonFactory WRITER = new JsonFactory();
+  /** Writes supplementary characters as 4-byte UTF-8 rather than as escaped surrogate pairs. */
+  static final JsonFactory WRITER =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
 
   private SpiffeBundleCodec() {}
 

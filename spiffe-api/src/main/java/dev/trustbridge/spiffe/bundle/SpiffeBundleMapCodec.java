@@ -1,7 +1,6 @@
 package dev.trustbridge.spiffe.bundle;
 
 import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.trustbridge.spiffe.id.InvalidSpiffeIdException;
 import dev.trustbridge.spiffe.id.TrustDomain;
@@ -34,8 +33,6 @@ import java.util.Objects;
 public final class SpiffeBundleMapCodec {
   /** The largest bundle map document read, in bytes. */
   public static final int MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-
-  private static final JsonFactory WRITER = new JsonFactory();
 
   private SpiffeBundleMapCodec() {}
 
@@ -77,7 +74,7 @@ public final class SpiffeBundleMapCodec {
   public static byte[] write(BundleSet bundles) {
     Objects.requireNonNull(bundles, "bundles");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = WRITER.createGenerator(out, JsonEncoding.UTF8)) {
+    try (JsonGenerator g = SpiffeBundleCodec.WRITER.createGenerator(out, JsonEncoding.UTF8)) {
       g.writeStartObject();
       g.writeObjectFieldStart("trust_domains");
       for (Map.Entry<TrustDomain, SpiffeBundle> e : bundles.map().entrySet()) {
