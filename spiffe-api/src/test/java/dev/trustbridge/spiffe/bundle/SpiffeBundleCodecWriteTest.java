@@ -95,20 +95,30 @@ class SpiffeBundleCodecWriteTest {
   }
 
   @Test
-  void ecParams_haveFixedLengthCoordinates() {
-    // A key whose x or y has leading zero bytes must still be written at full length.
-    for (int i = 0; i < 200; i++) {
-      PublicKey key = TestAuthorities.freshKeyPair(Kind.EC_P256).getPublic();
-      var bi = (java.security.interfaces.ECPublicKey) key;
-      if (bi.getW().getAffineX().bitLength() <= 248 || bi.getW().getAffineY().bitLength() <= 248) {
+  void ecParams_haveFixedLengthCoordinates() throws Exception {
+    // Find k such that the x coordinate of k*G has a leading zero byte: it must still be written
+    // as 32 bytes. Deterministic: k counts up from 1.
+    var curve = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName("secp256r1");
+    var point = curve.getG();
+    for (int k = 1; ; k++) {
+      var p = point.multiply(BigInteger.valueOf(k)).normalize();
+      BigInteger x = p.getAffineXCoord().toBigInteger();
+      if (x.bitLength() <= 248) {
+        PublicKey key =
+            java.security.KeyFactory.getInstance("EC")
+                .generatePublic(
+                    new java.security.spec.ECPublicKeySpec(
+                        new java.security.spec.ECPoint(x, p.getAffineYCoord().toBigInteger()),
+                        dev.trustbridge.spiffe.keys.KeyType.namedCurve("secp256r1")));
         Map<String, Object> jwk =
             onlyKey(SpiffeBundle.builder(TD).addJwtAuthority("k", key).build());
-        assertEquals(32, Base64.getUrlDecoder().decode((String) jwk.get("x")).length);
+        byte[] xBytes = Base64.getUrlDecoder().decode((String) jwk.get("x"));
+        assertEquals(32, xBytes.length);
+        assertEquals(0, xBytes[0]);
         assertEquals(32, Base64.getUrlDecoder().decode((String) jwk.get("y")).length);
         return;
       }
     }
-    throw new AssertionError("no key with a short coordinate in 200 tries");
   }
 
   @Test
