@@ -494,6 +494,13 @@ class SpiffeBundleCodecParseTest {
   }
 
   @Test
+  void x509Entry_expiredCa_isKept() {
+    Issued expired = TestAuthorities.expiredCa();
+    assertTrue(expired.cert().getNotAfter().before(new java.util.Date()));
+    assertEquals(List.of(expired.cert()), parse(bundle(x509Jwk(expired))).x509Authorities());
+  }
+
+  @Test
   void x509Entries_sameCertificateTwice_isOneAuthority() {
     assertOnlyOther(parse(bundle(x509Jwk(other()), x509Jwk(other()))));
   }

@@ -163,17 +163,41 @@ final class TestAuthorities {
     }
   }
 
+  /** A self-signed CA that expired a day ago (ambiguity A13: still a valid bundle entry). */
+  static synchronized Issued expiredCa() {
+    return CERTS.computeIfAbsent(
+        "expired",
+        k ->
+            build(
+                keyPair(Kind.EC_P256),
+                Kind.EC_P256,
+                "expired",
+                true,
+                KeyUsage.keyCertSign,
+                "spiffe://example.org",
+                Instant.now().minus(30, ChronoUnit.DAYS)));
+  }
+
   private static Issued build(
       KeyPair keys, Kind kind, String cn, boolean ca, int keyUsage, String uri) {
+    return build(keys, kind, cn, ca, keyUsage, uri, Instant.now().minus(1, ChronoUnit.HOURS));
+  }
+
+  private static Issued build(
+      KeyPair keys, Kind kind, String cn, boolean ca, int keyUsage, String uri, Instant start) {
     try {
-      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      Instant notBefore = start.truncatedTo(ChronoUnit.SECONDS);
+      Instant notAfter =
+          notBefore.isBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+              ? Instant.now().minus(1, ChronoUnit.DAYS)
+              : notBefore.plus(365, ChronoUnit.DAYS);
       X500Name name = new X500Name("CN=" + cn + ",O=Trustbridge tests");
       JcaX509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               name,
               new BigInteger(64, new java.security.SecureRandom()).add(BigInteger.ONE),
-              Date.from(now.minus(1, ChronoUnit.HOURS)),
-              Date.from(now.plus(365, ChronoUnit.DAYS)),
+              Date.from(notBefore),
+              Date.from(notAfter),
               name,
               keys.getPublic());
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
