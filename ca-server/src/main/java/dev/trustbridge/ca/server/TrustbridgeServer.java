@@ -1,0 +1,395 @@
+package dev.trustbridge.ca.server;
+
+import dev.trustbridge.ca.api.AdminInterceptor;
+import dev.trustbridge.ca.api.BundleAdminService;
+import dev.trustbridge.ca.api.CertificateAuthorityService;
+import dev.trustbridge.ca.api.EntryAdminService;
+import dev.trustbridge.ca.api.IstioCertificateService;
+import dev.trustbridge.ca.api.TokenAdminService;
+import dev.trustbridge.ca.authn.AuthenticationInterceptor;
+import dev.trustbridge.ca.authn.Caller;
+import dev.trustbridge.ca.authn.JoinTokens;
+import dev.trustbridge.ca.authn.JwtAuthenticator;
+import dev.trustbridge.ca.authority.TrustDomainAuthority;
+import dev.trustbridge.ca.config.DatastoreConfig;
+import dev.trustbridge.ca.config.ServerConfig;
+import dev.trustbridge.ca.config.SvidConfig;
+import dev.trustbridge.ca.config.TrustDomainConfig;
+import dev.trustbridge.ca.distribution.BundleDistributor;
+import dev.trustbridge.ca.issuance.Authorizer;
+import dev.trustbridge.ca.issuance.CsrValidator;
+import dev.trustbridge.ca.issuance.X509SvidIssuer;
+import dev.trustbridge.ca.store.JdbcDatastore;
+import dev.trustbridge.ca.tls.SpiffeTrustManager;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.id.SpiffeId;
+import dev.trustbridge.spiffe.id.TrustDomain;
+import dev.trustbridge.spiffe.keys.CryptoProviders;
+import dev.trustbridge.spiffe.keys.KeyManager;
+import dev.trustbridge.spiffe.keys.KeyType;
+import dev.trustbridge.spiffe.svid.VerifiedX509Svid;
+import dev.trustbridge.spiffe.svid.X509SvidVerifier;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running Trustbridge service: datastore, key backend, one CA per hosted trust domain, the gRPC
+ * server over TLS with health and reflection, metrics, and periodic maintenance. Built from a
+ * validated {@link ServerConfig}; {@link #close()} stops everything.
+ */
+public final class TrustbridgeServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TrustbridgeServer.class);
+  private static final Duration BUNDLE_REFRESH_HINT = Duration.ofMinutes(5);
+  private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(30);
+
+  private final JdbcDatastore datastore;
+  private final KeyManager keys;
+  private final Server grpc;
+  private final HealthStatusManager health;
+  private final MetricsServer metricsServer;
+  private final ScheduledExecutorService maintenance;
+  private final Path adminDir;
+  private final Map<TrustDomain, TrustDomainAuthority> authorities;
+
+  private TrustbridgeServer(
+      JdbcDatastore datastore,
+      KeyManager keys,
+      Server grpc,
+      HealthStatusManager health,
+      MetricsServer metricsServer,
+      ScheduledExecutorService maintenance,
+      Path adminDir,
+      Map<TrustDomain, TrustDomainAuthority> authorities) {
+    this.datastore = datastore;
+    this.keys = keys;
+    this.grpc = grpc;
+    this.health = health;
+    this.metricsServer = metricsServer;
+    this.maintenance = maintenance;
+    this.adminDir = adminDir;
+    this.authorities = authorities;
+  }
+
+  /** Starts the service. */
+  public static TrustbridgeServer start(ServerConfig config, Clock clock) {
+    createPrivateDirectory(config.dataDir());
+    if (!(config.datastore() instanceof DatastoreConfig.Sqlite sqlite)) {
+      throw new TrustbridgeException(
+          ErrorCode.FAILED_PRECONDITION, "datastore.type: postgres is not supported yet");
+    }
+    CryptoProviders providers = CryptoProviders.detect();
+    LOG.info("crypto providers: {}", providers.describe());
+    JdbcDatastore datastore = JdbcDatastore.openSqlite(sqlite.path(), clock);
+    KeyManager keys = null;
+    try {
+      keys = KeyBackends.open(config.keys(), providers);
+      return start(config, clock, providers, datastore, keys);
+    } catch (RuntimeException e) {
+      closeQuietly(keys);
+      datastore.close();
+      throw e;
+    }
+  }
+
+  private static TrustbridgeServer start(
+      ServerConfig config,
+      Clock clock,
+      CryptoProviders providers,
+      JdbcDatastore datastore,
+      KeyManager keys) {
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Map<TrustDomain, TrustDomainAuthority> authorities = new LinkedHashMap<>();
+    Map<TrustDomain, X509SvidIssuer.LeafPolicy> policies = new LinkedHashMap<>();
+    for (TrustDomainConfig td : config.trustDomains()) {
+      TrustDomainAuthority authority =
+          new TrustDomainAuthority(
+              new TrustDomainAuthority.Settings(
+                  td.name(),
+                  td.ca().keyType(),
+                  td.ca().rootTtl(),
+                  td.ca().intermediateTtl(),
+                  td.ca().organization(),
+                  td.svid().maxTtl(),
+                  BUNDLE_REFRESH_HINT),
+              datastore.authorities(),
+              datastore.bundleSequences(),
+              keys,
+              datastore.auditLog(),
+              clock);
+      authority.initialize();
+      authorities.put(td.name(), authority);
+      policies.put(td.name(), leafPolicy(td.svid()));
+      Gauge.builder(
+              "trustbridge_ca_intermediate_expiry_seconds",
+              authority,
+              a -> a.signer().ca().certificate().getNotAfter().getTime() / 1000.0)
+          .tag("trust_domain", td.name().name())
+          .description("notAfter of the active intermediate CA, seconds since the epoch")
+          .register(metrics);
+      Gauge.builder(
+              "trustbridge_ca_root_expiry_seconds",
+              authority,
+              a ->
+                  a.bundle().x509Authorities().stream()
+                      .mapToDouble(c -> c.getNotAfter().getTime() / 1000.0)
+                      .max()
+                      .orElse(0))
+          .tag("trust_domain", td.name().name())
+          .description("latest notAfter of the trust domain's roots, seconds since the epoch")
+          .register(metrics);
+    }
+    Set<TrustDomain> hosted = authorities.keySet();
+    TrustDomain first = config.trustDomains().get(0).name();
+
+    BundleDistributor bundles =
+        new BundleDistributor(
+            authorities,
+            td -> Optional.empty(),
+            id ->
+                datastore.entries().listBySpiffeId(id).stream()
+                    .flatMap(e -> e.federatesWith().stream())
+                    .collect(Collectors.toSet()));
+    X509SvidVerifier peerVerifier =
+        new X509SvidVerifier(
+            td ->
+                Optional.ofNullable(authorities.get(td))
+                    .map(
+                        a ->
+                            (Collection<java.security.cert.X509Certificate>)
+                                a.bundle().x509Authorities()),
+            clock);
+
+    Set<SpiffeId> nodeAccounts = config.authn().istio().nodeAccounts();
+    Authorizer authorizer = new Authorizer(datastore.entries(), hosted, nodeAccounts);
+    CsrValidator csrs =
+        new CsrValidator(
+            config.grpc().maxCsrBytes(), EnumSet.allOf(KeyType.class), providers::signature);
+    X509SvidIssuer issuer =
+        new X509SvidIssuer(
+            authorities, policies, authorizer, csrs, datastore.auditLog(), clock, metrics);
+    JoinTokens joinTokens = new JoinTokens(datastore.joinTokens(), clock);
+    JwtAuthenticator jwts =
+        new JwtAuthenticator(JwtIssuers.from(config.authn().jwtIssuers()), clock);
+    AuthenticationInterceptor authn =
+        new AuthenticationInterceptor(
+            chain -> verifyPeer(peerVerifier, chain),
+            jwts,
+            joinTokens,
+            Set.of(CertificateAuthorityService.SIGN_METHOD));
+
+    Path adminDir = config.dataDir().resolve("admin");
+    LocalIdentities identities =
+        new LocalIdentities(authorities.get(first), providers, clock, adminDir);
+    Set<SpiffeId> admins = new TreeSet<>(config.admin().ids());
+    hosted.forEach(td -> admins.add(LocalIdentities.adminId(td)));
+    AdminInterceptor adminCheck = new AdminInterceptor(admins, datastore.entries());
+
+    Duration maxLeafTtl =
+        config.trustDomains().stream()
+            .map(td -> td.svid().maxTtl())
+            .max(Duration::compareTo)
+            .orElseThrow();
+    HealthStatusManager health = new HealthStatusManager();
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(config.grpc().listen().toSocketAddress())
+            .sslContext(serverTls(identities, peerVerifier, hosted))
+            .maxInboundMessageSize(Math.max(config.grpc().maxCsrBytes() * 2, 64 * 1024))
+            .intercept(authn)
+            .addService(new CertificateAuthorityService(issuer, bundles))
+            .addService(
+                ServerInterceptors.intercept(
+                    new EntryAdminService(
+                        datastore.entries(), hosted, maxLeafTtl, datastore.auditLog(), clock),
+                    adminCheck))
+            .addService(
+                ServerInterceptors.intercept(
+                    new TokenAdminService(
+                        joinTokens,
+                        hosted,
+                        config.authn().joinTokens().defaultTtl(),
+                        config.authn().joinTokens().maxTtl(),
+                        datastore.auditLog(),
+                        clock),
+                    adminCheck))
+            .addService(ServerInterceptors.intercept(new BundleAdminService(bundles), adminCheck))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance());
+    if (config.authn().istio().enabled()) {
+      builder.addService(new IstioCertificateService(issuer, bundles));
+    }
+    Server grpc = builder.build();
+    try {
+      grpc.start();
+    } catch (IOException e) {
+      throw new TrustbridgeException(
+          ErrorCode.UNAVAILABLE,
+          "cannot listen on " + config.grpc().listen() + ": " + e.getMessage(),
+          e);
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    MetricsServer metricsServer =
+        config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
+
+    ScheduledExecutorService maintenance =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "trustbridge-maintenance");
+              t.setDaemon(true);
+              return t;
+            });
+    maintenance.scheduleWithFixedDelay(
+        () -> maintain(authorities.values(), identities, datastore, clock),
+        MAINTENANCE_PERIOD.toSeconds(),
+        MAINTENANCE_PERIOD.toSeconds(),
+        TimeUnit.SECONDS);
+    LOG.info(
+        "trustbridge serving grpc_port={} trust_domains={} admin_credential={}",
+        grpc.getPort(),
+        hosted,
+        adminDir);
+    return new TrustbridgeServer(
+        datastore, keys, grpc, health, metricsServer, maintenance, adminDir, authorities);
+  }
+
+  private static Caller.Svid verifyPeer(
+      X509SvidVerifier verifier, List<java.security.cert.X509Certificate> chain) {
+    VerifiedX509Svid verified = verifier.verify(chain);
+    return new Caller.Svid(verified.spiffeId(), verified.leaf().getNotAfter().toInstant());
+  }
+
+  private static SslContext serverTls(
+      LocalIdentities identities, X509SvidVerifier verifier, Set<TrustDomain> hosted) {
+    try {
+      return GrpcSslContexts.configure(
+              SslContextBuilder.forServer(identities.serverKeys())
+                  .trustManager(
+                      new SpiffeTrustManager(verifier, id -> hosted.contains(id.trustDomain())))
+                  .clientAuth(ClientAuth.OPTIONAL)
+                  .protocols("TLSv1.3", "TLSv1.2"))
+          .build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build the server TLS context", e);
+    }
+  }
+
+  private static void maintain(
+      Collection<TrustDomainAuthority> authorities,
+      LocalIdentities identities,
+      JdbcDatastore datastore,
+      Clock clock) {
+    try {
+      authorities.forEach(TrustDomainAuthority::rotateIfDue);
+      identities.renewIfDue();
+      datastore.joinTokens().deleteExpired(clock.instant());
+    } catch (RuntimeException e) {
+      LOG.warn("maintenance failed; will retry: {}", e.toString());
+    }
+  }
+
+  private static X509SvidIssuer.LeafPolicy leafPolicy(SvidConfig svid) {
+    return new X509SvidIssuer.LeafPolicy(
+        svid.defaultTtl(),
+        svid.maxTtl(),
+        svid.ttlOverMax() == SvidConfig.TtlOverMax.CLAMP
+            ? X509SvidIssuer.TtlOverMax.CLAMP
+            : X509SvidIssuer.TtlOverMax.REJECT,
+        svid.allowedKeyTypes());
+  }
+
+  static void createPrivateDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + dir, e);
+    }
+  }
+
+  /** The port gRPC listens on (useful with port 0). */
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  /** The port of the metrics endpoint, or -1 if metrics are off. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
+  /** Where the local admin credential is written. */
+  public Path adminDir() {
+    return adminDir;
+  }
+
+  /** The CA of a hosted trust domain. */
+  public TrustDomainAuthority authority(TrustDomain td) {
+    return authorities.get(td);
+  }
+
+  /** Blocks until the server terminates. */
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    maintenance.shutdownNow();
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    closeQuietly(keys);
+    datastore.close();
+  }
+
+  private static void closeQuietly(Object resource) {
+    if (resource instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("close failed: {}", e.toString());
+      }
+    }
+  }
+}
