@@ -6,6 +6,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,16 @@ public record ServerConfig(
       throw new ConfigException(absolute + ": cannot be read (" + e + ")");
     }
     return parse(text, absolute.getParent());
+  }
+
+  /**
+   * Parses a duration written as in the configuration ({@code 90s}, {@code 15m}, {@code 24h},
+   * {@code 7d}), for command-line options that take the same form.
+   *
+   * @throws IllegalArgumentException saying what shape is expected
+   */
+  public static Duration parseDuration(String text) {
+    return ValueType.DURATION_TYPE.parser().apply(text);
   }
 
   /**
