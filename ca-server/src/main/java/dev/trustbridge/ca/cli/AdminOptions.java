@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.cli;
 
 import dev.trustbridge.ca.config.ServerConfig;
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.ca.tls.RotatingKeyManager;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;

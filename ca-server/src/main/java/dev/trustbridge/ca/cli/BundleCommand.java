@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.cli;
 
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
 import dev.trustbridge.proto.admin.v1.GetBundleRequest;
 import dev.trustbridge.proto.admin.v1.GetBundleResponse;

@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.cli;
 
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.proto.admin.v1.CreateEntryRequest;
 import dev.trustbridge.proto.admin.v1.DeleteEntryRequest;
 import dev.trustbridge.proto.admin.v1.Entry;

@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.cli;
 
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.proto.admin.v1.CreateJoinTokenRequest;
 import dev.trustbridge.proto.admin.v1.CreateJoinTokenResponse;
 import dev.trustbridge.proto.admin.v1.TokenAdminGrpc;

@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.cli;
 
 import com.google.protobuf.ByteString;
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.ca.tls.RotatingKeyManager;
 import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
 import dev.trustbridge.proto.ca.v1.SignX509SvidRequest;

@@ -75,6 +75,13 @@ public final class TrustbridgeServer implements AutoCloseable {
   private static final Duration BUNDLE_REFRESH_HINT = Duration.ofMinutes(5);
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(30);
 
+  /**
+   * Above the largest CSR limit the configuration allows (4 MiB), so that an oversized CSR gets the
+   * CSR validator's precise INVALID_ARGUMENT rather than gRPC's RESOURCE_EXHAUSTED, which Istio
+   * agents would retry.
+   */
+  private static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024 + 64 * 1024;
+
   private final JdbcDatastore datastore;
   private final KeyManager keys;
   private final Server grpc;
@@ -226,7 +233,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(config.grpc().listen().toSocketAddress())
             .sslContext(serverTls(identities, peerVerifier, hosted))
-            .maxInboundMessageSize(Math.max(config.grpc().maxCsrBytes() * 2, 64 * 1024))
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .intercept(authn)
             .addService(new CertificateAuthorityService(issuer, bundles))
             .addService(

@@ -1,7 +1,5 @@
-package dev.trustbridge.ca.cli;
+package dev.trustbridge.ca.tls;
 
-import dev.trustbridge.ca.tls.RotatingKeyManager;
-import dev.trustbridge.ca.tls.SpiffeTrustManager;
 import dev.trustbridge.spiffe.bundle.PemBundles;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
@@ -35,11 +33,11 @@ import javax.net.ssl.SSLException;
  * {@code spiffe://TD/trustbridge/server} against a trust bundle file; the client presents an
  * X509-SVID where it has one.
  */
-final class ClientTls {
+public final class ClientTls {
   private ClientTls() {}
 
   /** Reads PEM certificates (trust anchors or a chain). */
-  static List<X509Certificate> readCertificates(Path file) {
+  public static List<X509Certificate> readCertificates(Path file) {
     try {
       return PemBundles.readBundle(TrustDomain.parse("cli.invalid"), Files.readAllBytes(file))
           .x509Authorities();
@@ -49,7 +47,7 @@ final class ClientTls {
   }
 
   /** Reads a certificate chain (leaf first); unlike bundles, leaves are allowed. */
-  static List<X509Certificate> readChain(Path file) {
+  public static List<X509Certificate> readChain(Path file) {
     try {
       return CertificateFactory.getInstance("X.509")
           .generateCertificates(Files.newInputStream(file))
@@ -64,7 +62,7 @@ final class ClientTls {
   }
 
   /** Reads an unencrypted PKCS#8 PEM private key of any supported type. */
-  static PrivateKey readPrivateKey(Path file) {
+  public static PrivateKey readPrivateKey(Path file) {
     String pem;
     try {
       pem = Files.readString(file, StandardCharsets.US_ASCII);
@@ -95,7 +93,7 @@ final class ClientTls {
    * A channel to {@code target} that accepts only a server SVID with path {@code
    * /trustbridge/server} chaining to {@code anchors}, and presents {@code credential} if given.
    */
-  static ManagedChannel channel(
+  public static ManagedChannel channel(
       String target,
       Collection<X509Certificate> anchors,
       Optional<RotatingKeyManager.Credential> credential) {
@@ -111,11 +109,11 @@ final class ClientTls {
     }
   }
 
-  static boolean isTrustbridgeServer(SpiffeId id) {
+  public static boolean isTrustbridgeServer(SpiffeId id) {
     return id.path().equals("/trustbridge/server");
   }
 
-  static void shutdown(ManagedChannel channel) {
+  public static void shutdown(ManagedChannel channel) {
     channel.shutdown();
     try {
       if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
