@@ -5,6 +5,6 @@
  * dev.trustbridge.spiffe.bundle.BundleSet}, and PEM import and export ({@link
  * dev.trustbridge.spiffe.bundle.PemBundles}). Every rejection is an {@link
  * dev.trustbridge.spiffe.bundle.InvalidBundleException} with an exact message; the readings chosen
- * where the specs are ambiguous are listed in docs/spiffe-conformance-bundle.md.
+ * where the specs are ambiguous are listed in docs/spiffe-conformance.md.
  */
 package dev.trustbridge.spiffe.bundle;
