@@ -41,4 +41,23 @@ public interface AuthorityStore {
 
   /** Removes a CA from the journal; does nothing if there is none. */
   void delete(String id);
+
+  /**
+   * Marks a CA tainted; idempotent (the first time is kept).
+   *
+   * @throws dev.trustbridge.spiffe.error.TrustbridgeException {@code NOT_FOUND} if there is no such
+   *     CA
+   */
+  void taint(String id, Instant at);
+
+  /**
+   * Marks a CA revoked; idempotent (the first time is kept).
+   *
+   * @throws dev.trustbridge.spiffe.error.TrustbridgeException {@code NOT_FOUND} if there is no such
+   *     CA
+   */
+  void revoke(String id, Instant at);
+
+  /** The marks of the CAs of one trust domain, keyed by authority id (unmarked CAs are absent). */
+  java.util.Map<String, AuthorityMark> marks(TrustDomain trustDomain);
 }

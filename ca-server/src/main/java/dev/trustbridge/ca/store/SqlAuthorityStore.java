@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.store;
 
 import dev.trustbridge.ca.authority.AuthorityKind;
+import dev.trustbridge.ca.authority.AuthorityMark;
 import dev.trustbridge.ca.authority.AuthorityRecord;
 import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.ca.authority.AuthorityStore;
@@ -14,7 +15,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -125,6 +128,71 @@ final class SqlAuthorityStore implements AuthorityStore {
             return ps.executeUpdate();
           }
         });
+  }
+
+  @Override
+  public void taint(String id, Instant at) {
+    mark(id, "tainted_at", at);
+  }
+
+  @Override
+  public void revoke(String id, Instant at) {
+    mark(id, "revoked_at", at);
+  }
+
+  private void mark(String id, String column, Instant at) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(at, "at");
+    db.write(
+        c -> {
+          if (find(c, id).isEmpty()) {
+            throw new TrustbridgeException(ErrorCode.NOT_FOUND, "no such authority");
+          }
+          try (PreparedStatement insert =
+                  c.prepareStatement(
+                      "INSERT INTO authority_mark (authority_id) VALUES (?) ON CONFLICT DO NOTHING");
+              PreparedStatement update =
+                  c.prepareStatement(
+                      "UPDATE authority_mark SET "
+                          + column
+                          + " = ? WHERE authority_id = ? AND "
+                          + column
+                          + " IS NULL")) {
+            insert.setString(1, id);
+            insert.executeUpdate();
+            update.setLong(1, at.toEpochMilli());
+            update.setString(2, id);
+            return update.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Map<String, AuthorityMark> marks(TrustDomain trustDomain) {
+    Objects.requireNonNull(trustDomain, "trustDomain");
+    return db.read(
+        c -> {
+          Map<String, AuthorityMark> marks = new HashMap<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT m.authority_id, m.tainted_at, m.revoked_at FROM authority_mark m"
+                      + " JOIN authority a ON a.id = m.authority_id WHERE a.trust_domain = ?")) {
+            ps.setString(1, trustDomain.name());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                marks.put(
+                    rs.getString(1),
+                    new AuthorityMark(rs.getString(1), instant(rs, 2), instant(rs, 3)));
+              }
+            }
+          }
+          return Map.copyOf(marks);
+        });
+  }
+
+  private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
   }
 
   private static Optional<AuthorityRecord> find(Connection c, String id) throws SQLException {
