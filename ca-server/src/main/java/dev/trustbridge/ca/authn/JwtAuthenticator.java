@@ -13,6 +13,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.trustbridge.ca.config.SpiffeIdTemplate;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.id.InvalidSpiffeIdException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import java.text.ParseException;
 import java.time.Clock;
@@ -132,7 +133,9 @@ public final class JwtAuthenticator {
         throw unauthenticated(UNMAPPABLE);
       }
       return id;
-    } catch (IllegalArgumentException | NullPointerException e) {
+    } catch (IllegalArgumentException | NullPointerException | InvalidSpiffeIdException e) {
+      // Each value is checked as one segment, but the whole ID can still break a rule (its
+      // length): that is a token we cannot map, not a bad request.
       throw unauthenticated(UNMAPPABLE);
     }
   }

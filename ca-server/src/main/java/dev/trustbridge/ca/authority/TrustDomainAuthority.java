@@ -182,7 +182,9 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.rootTtl())
             .build();
+    List<AuthorityRecord> previous = active(AuthorityKind.ROOT);
     AuthorityRecord record = insert(id, AuthorityKind.ROOT, key, certificate, Optional.empty());
+    retire(previous);
     LOG.info(
         "created root CA trust_domain={} id={} not_after={}", trustDomain(), id, record.notAfter());
     return record;
@@ -197,19 +199,32 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.intermediateTtl())
             .build();
-    Optional<AuthorityRecord> previous = activeIntermediate(root);
+    // Every active intermediate, not only this root's: after a root rollover the previous root's
+    // intermediate must stop being ACTIVE too.
+    List<AuthorityRecord> previous = active(AuthorityKind.INTERMEDIATE);
     AuthorityRecord record =
         insert(id, AuthorityKind.INTERMEDIATE, key, certificate, Optional.of(root.id()));
-    previous.ifPresent(
-        p ->
-            authorities.transition(
-                p.id(), AuthorityState.ACTIVE, AuthorityState.OLD, clock.instant()));
+    retire(previous);
     LOG.info(
         "activated intermediate CA trust_domain={} id={} not_after={}",
         trustDomain(),
         id,
         record.notAfter());
     return record;
+  }
+
+  private List<AuthorityRecord> active(AuthorityKind kind) {
+    return authorities.list(trustDomain()).stream()
+        .filter(r -> r.kind() == kind && r.state() == AuthorityState.ACTIVE)
+        .toList();
+  }
+
+  /** Moves CAs replaced by a new one to OLD; they stay in the journal (and roots in the bundle). */
+  private void retire(List<AuthorityRecord> replaced) {
+    Instant now = clock.instant();
+    for (AuthorityRecord r : replaced) {
+      authorities.transition(r.id(), AuthorityState.ACTIVE, AuthorityState.OLD, now);
+    }
   }
 
   private AuthorityRecord insert(

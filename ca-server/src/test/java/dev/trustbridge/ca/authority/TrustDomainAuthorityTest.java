@@ -1,0 +1,323 @@
+package dev.trustbridge.ca.authority;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.trustbridge.ca.audit.AuditEvent;
+import dev.trustbridge.ca.audit.AuditQuery;
+import dev.trustbridge.ca.store.JdbcDatastore;
+import dev.trustbridge.spiffe.bundle.SpiffeBundle;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.id.TrustDomain;
+import dev.trustbridge.spiffe.keys.InMemoryKeyManager;
+import dev.trustbridge.spiffe.keys.KeyType;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrustDomainAuthorityTest {
+  private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+  private static final TrustDomain TD = TrustDomain.parse("td");
+  private static final Duration ROOT_TTL = Duration.ofDays(365);
+  private static final Duration INTERMEDIATE_TTL = Duration.ofDays(30);
+  private static final Duration MAX_LEAF_TTL = Duration.ofDays(1);
+  private static final Duration REFRESH_HINT = Duration.ofMinutes(5);
+  private static final TrustDomainAuthority.Settings SETTINGS =
+      new TrustDomainAuthority.Settings(
+          TD, KeyType.EC_P256, ROOT_TTL, INTERMEDIATE_TTL, "Acme", MAX_LEAF_TTL, REFRESH_HINT);
+
+  @TempDir Path dir;
+
+  private MutableClock clock;
+  private JdbcDatastore datastore;
+  private InMemoryKeyManager keys;
+
+  @BeforeEach
+  void open() {
+    clock = new MutableClock(T0);
+    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
+    keys = new InMemoryKeyManager();
+  }
+
+  @AfterEach
+  void close() {
+    datastore.close();
+  }
+
+  private TrustDomainAuthority authority() {
+    return new TrustDomainAuthority(
+        SETTINGS,
+        datastore.authorities(),
+        datastore.bundleSequences(),
+        keys,
+        datastore.auditLog(),
+        clock);
+  }
+
+  private TrustDomainAuthority initialized() {
+    TrustDomainAuthority authority = authority();
+    authority.initialize();
+    return authority;
+  }
+
+  private List<AuthorityRecord> journal() {
+    return datastore.authorities().list(TD);
+  }
+
+  private List<AuthorityRecord> journal(AuthorityKind kind, AuthorityState state) {
+    return journal().stream().filter(r -> r.kind() == kind && r.state() == state).toList();
+  }
+
+  private static AuthorityRecord only(List<AuthorityRecord> records) {
+    assertEquals(1, records.size(), records.toString());
+    return records.get(0);
+  }
+
+  @Test
+  void signerAndBundle_beforeInitialize_areUnavailable() {
+    TrustDomainAuthority authority = authority();
+
+    TrustbridgeException e = assertThrows(TrustbridgeException.class, authority::signer);
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals(
+        ErrorCode.UNAVAILABLE, assertThrows(TrustbridgeException.class, authority::bundle).code());
+  }
+
+  @Test
+  void initialize_firstTime_createsOneRootAndOneIntermediateWithTheirKeys() throws Exception {
+    TrustDomainAuthority authority = initialized();
+
+    assertEquals(2, journal().size());
+    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    AuthorityRecord intermediate = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    assertEquals(Optional.empty(), root.issuerId());
+    assertEquals(Optional.of(root.id()), intermediate.issuerId());
+    assertEquals(
+        List.of(intermediate.keyId(), root.keyId()).stream().sorted().toList(), keys.keyIds());
+
+    TrustDomainAuthority.Signer signer = authority.signer();
+    assertArrayEquals(intermediate.certificateDer(), signer.ca().certificate().getEncoded());
+    assertEquals(List.of(signer.ca().certificate()), signer.chain());
+    assertArrayEquals(
+        keys.find(intermediate.keyId()).orElseThrow().publicKey().getEncoded(),
+        signer.ca().certificate().getPublicKey().getEncoded());
+
+    List<X509Certificate> roots = authority.bundle().x509Authorities();
+    assertEquals(1, roots.size());
+    assertArrayEquals(root.certificateDer(), roots.get(0).getEncoded());
+    signer.ca().certificate().verify(roots.get(0).getPublicKey());
+    assertEquals(T0.plus(INTERMEDIATE_TTL), intermediate.notAfter());
+    assertEquals(T0.plus(ROOT_TTL), root.notAfter());
+  }
+
+  @Test
+  void initialize_recordsEachNewCaInTheAuditLog() {
+    initialized();
+
+    List<AuditEvent> events =
+        datastore.auditLog().query(AuditQuery.newest().withAction("authority.activate"));
+    assertEquals(
+        List.of("td/intermediate", "td/root"),
+        events.stream().map(AuditEvent::subject).sorted().toList());
+    for (AuditEvent event : events) {
+      assertEquals(AuditEvent.OK, event.outcome());
+      assertTrue(event.serial().isPresent());
+      assertTrue(event.expiresAt().isPresent());
+    }
+  }
+
+  @Test
+  void bundle_hasSequenceAtLeastOneAndTheConfiguredRefreshHint() {
+    SpiffeBundle bundle = initialized().bundle();
+
+    assertEquals(TD, bundle.trustDomain());
+    assertTrue(bundle.sequence().orElseThrow().compareTo(BigInteger.ONE) >= 0);
+    assertEquals(Optional.of(REFRESH_HINT), bundle.refreshHint());
+  }
+
+  @Test
+  void initialize_secondAuthorityOverTheSameStores_reusesTheCasAndTheSequence() throws Exception {
+    TrustDomainAuthority first = initialized();
+    List<AuthorityRecord> journalBefore = journal();
+    List<String> keysBefore = keys.keyIds();
+    clock.advance(Duration.ofHours(1));
+
+    TrustDomainAuthority second = initialized();
+
+    assertEquals(journalBefore, journal());
+    assertEquals(keysBefore, keys.keyIds());
+    assertArrayEquals(
+        first.signer().ca().certificate().getEncoded(),
+        second.signer().ca().certificate().getEncoded());
+    assertEquals(first.bundle(), second.bundle());
+    assertEquals(first.bundle().sequence(), second.bundle().sequence());
+    // And the same instance initialized again changes nothing either.
+    second.initialize();
+    assertEquals(journalBefore, journal());
+    assertEquals(first.bundle(), second.bundle());
+  }
+
+  @Test
+  void rotateIfDue_beforeHalfLife_keepsTheIntermediate() throws Exception {
+    TrustDomainAuthority authority = initialized();
+    X509Certificate before = authority.signer().ca().certificate();
+    clock.advance(INTERMEDIATE_TTL.dividedBy(2).minusSeconds(1));
+
+    authority.rotateIfDue();
+
+    assertArrayEquals(before.getEncoded(), authority.signer().ca().certificate().getEncoded());
+    assertEquals(2, journal().size());
+  }
+
+  @Test
+  void rotateIfDue_pastHalfLife_replacesTheIntermediateAndKeepsTheBundle() throws Exception {
+    TrustDomainAuthority authority = initialized();
+    List<SpiffeBundle> notified = new ArrayList<>();
+    authority.onBundleChange(notified::add);
+    AuthorityRecord oldIntermediate =
+        only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    SpiffeBundle bundleBefore = authority.bundle();
+    clock.advance(INTERMEDIATE_TTL.dividedBy(2).plusSeconds(1));
+
+    authority.rotateIfDue();
+
+    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    AuthorityRecord newIntermediate =
+        only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    AuthorityRecord retired = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.OLD));
+    assertEquals(oldIntermediate.id(), retired.id());
+    assertEquals(
+        clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), retired.updatedAt());
+    assertNotEquals(oldIntermediate.id(), newIntermediate.id());
+    assertEquals(Optional.of(root.id()), newIntermediate.issuerId());
+    assertEquals(clock.instant().plus(INTERMEDIATE_TTL), newIntermediate.notAfter());
+    assertArrayEquals(
+        newIntermediate.certificateDer(), authority.signer().ca().certificate().getEncoded());
+    assertTrue(keys.keyIds().contains(newIntermediate.keyId()));
+
+    assertEquals(bundleBefore, authority.bundle());
+    assertEquals(bundleBefore.sequence(), authority.bundle().sequence());
+    assertEquals(List.of(), notified);
+
+    // Another replica starting now picks up the new intermediate, not the old one.
+    assertArrayEquals(
+        newIntermediate.certificateDer(), initialized().signer().ca().certificate().getEncoded());
+  }
+
+  @Test
+  void rotateIfDue_overTheRootsLife_keepsOneActiveCaOfEachKind_andAdvancesSequenceForNewRoot()
+      throws Exception {
+    TrustDomainAuthority authority = initialized();
+    List<SpiffeBundle> notified = new ArrayList<>();
+    authority.onBundleChange(notified::add);
+    BigInteger firstSequence = authority.bundle().sequence().orElseThrow();
+    AuthorityRecord firstRoot = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    Duration step = INTERMEDIATE_TTL.dividedBy(2).plusSeconds(1);
+
+    // Rotate at every half-life until the root has less than one intermediate lifetime left and a
+    // new root takes over.
+    int steps = 0;
+    while (journal().stream().filter(r -> r.kind() == AuthorityKind.ROOT).count() < 2) {
+      assertTrue(++steps < 40, "no new root before the old one expired");
+      assertEquals(firstSequence, authority.bundle().sequence().orElseThrow());
+      clock.advance(step);
+      authority.rotateIfDue();
+      assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
+    }
+
+    AuthorityRecord newRoot = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    assertNotEquals(firstRoot.id(), newRoot.id());
+    assertEquals(firstRoot.id(), only(journal(AuthorityKind.ROOT, AuthorityState.OLD)).id());
+    AuthorityRecord intermediate = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    assertEquals(Optional.of(newRoot.id()), intermediate.issuerId());
+    assertArrayEquals(
+        intermediate.certificateDer(), authority.signer().ca().certificate().getEncoded());
+    // Both roots are published while certificates chaining to the old one may be in use.
+    assertEquals(2, authority.bundle().x509Authorities().size());
+    assertEquals(firstSequence.add(BigInteger.ONE), authority.bundle().sequence().orElseThrow());
+    assertEquals(List.of(authority.bundle()), notified);
+  }
+
+  @Test
+  void onBundleChange_isCalledWhenTheFirstBundleIsMade() {
+    TrustDomainAuthority authority = authority();
+    List<SpiffeBundle> notified = new ArrayList<>();
+    authority.onBundleChange(notified::add);
+
+    authority.initialize();
+
+    assertEquals(List.of(authority.bundle()), notified);
+  }
+
+  @Test
+  void settings_intermediateTtlNotAboveTwiceTheMaxLeafTtl_isRefused() {
+    for (Duration intermediate : List.of(Duration.ofDays(2), Duration.ofDays(1))) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new TrustDomainAuthority.Settings(
+                      TD,
+                      KeyType.EC_P256,
+                      ROOT_TTL,
+                      intermediate,
+                      "Acme",
+                      MAX_LEAF_TTL,
+                      REFRESH_HINT));
+      assertEquals("intermediate TTL must exceed twice the maximum leaf TTL", e.getMessage());
+    }
+    new TrustDomainAuthority.Settings(
+        TD,
+        KeyType.EC_P256,
+        ROOT_TTL,
+        Duration.ofDays(2).plusSeconds(1),
+        "Acme",
+        MAX_LEAF_TTL,
+        REFRESH_HINT);
+  }
+
+  @Test
+  void settings_intermediateTtlNotBelowTheRootTtl_isRefused() {
+    for (Duration intermediate : List.of(ROOT_TTL, ROOT_TTL.plusDays(1))) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new TrustDomainAuthority.Settings(
+                      TD,
+                      KeyType.EC_P256,
+                      ROOT_TTL,
+                      intermediate,
+                      "Acme",
+                      MAX_LEAF_TTL,
+                      REFRESH_HINT));
+      assertEquals("intermediate TTL must be shorter than the root TTL", e.getMessage());
+    }
+  }
+
+  @Test
+  void initialize_missingKeyOfAStoredCa_failsWithFailedPrecondition() {
+    initialized();
+    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    keys.delete(root.keyId());
+
+    TrustbridgeException e = assertThrows(TrustbridgeException.class, authority()::initialize);
+
+    assertEquals(ErrorCode.FAILED_PRECONDITION, e.code());
+    assertFalse(e.getMessage().isBlank());
+  }
+}
