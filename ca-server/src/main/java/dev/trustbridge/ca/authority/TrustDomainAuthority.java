@@ -11,41 +11,50 @@ import dev.trustbridge.spiffe.keys.KeyManager;
 import dev.trustbridge.spiffe.keys.KeyType;
 import dev.trustbridge.spiffe.svid.CaCertificateBuilder;
 import dev.trustbridge.spiffe.svid.IssuingCa;
-import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The certificate authority of one hosted trust domain: a self-signed root kept in the key backend,
- * an intermediate that signs leaves, the authority journal in the datastore, and the trust domain's
- * bundle with a persisted, increasing sequence.
+ * The certificate authority of one hosted trust domain, driven by its authority journal in the
+ * datastore: roots and intermediates move PREPARED → ACTIVE → OLD.
  *
- * <p>On first start the root and the intermediate are created; later starts reuse them. The
- * intermediate is replaced when less than half of its lifetime is left, so a leaf of the maximum
- * TTL never outlives the CA that signed it.
+ * <ul>
+ *   <li>A successor is prepared when {@code prepareAtPercent} of the active CA's lifetime has
+ *       passed and activated at {@code activateAtPercent} (by default 50% and 83%, i.e. 1/2 and
+ *       5/6). A prepared root is in the bundle (sequence bumped) long before it signs anything.
+ *   <li>An old root stays in the bundle while any intermediate it signed is unexpired, so every
+ *       leaf that chains to it keeps validating until it expires.
+ *   <li>Every step is one compare-and-set in the journal, written after the key and certificate
+ *       exist; {@link #reconcile()} repairs any half-done rotation after a crash, so a restart at
+ *       any point leaves a consistent journal and loses no key.
+ * </ul>
  */
 public final class TrustDomainAuthority {
   private static final Logger LOG = LoggerFactory.getLogger(TrustDomainAuthority.class);
 
-  /** How the CAs of one trust domain are made. */
+  /** Default rotation points, in percent of a CA's lifetime. */
+  public static final int DEFAULT_PREPARE_AT = 50;
+
+  public static final int DEFAULT_ACTIVATE_AT = 83;
+
+  /** How the CAs of one trust domain are made and rotated. */
   public record Settings(
       TrustDomain trustDomain,
       KeyType keyType,
@@ -53,23 +62,65 @@ public final class TrustDomainAuthority {
       Duration intermediateTtl,
       String organization,
       Duration maxLeafTtl,
-      Duration refreshHint) {
+      Duration refreshHint,
+      int prepareAtPercent,
+      int activateAtPercent) {
     public Settings {
       Objects.requireNonNull(trustDomain, "trustDomain");
       Objects.requireNonNull(keyType, "keyType");
       Objects.requireNonNull(organization, "organization");
-      if (maxLeafTtl.multipliedBy(2).compareTo(intermediateTtl) >= 0) {
+      Objects.requireNonNull(refreshHint, "refreshHint");
+      if (prepareAtPercent < 1 || activateAtPercent > 99 || prepareAtPercent >= activateAtPercent) {
         throw new IllegalArgumentException(
-            "intermediate TTL must exceed twice the maximum leaf TTL");
+            "rotation points must satisfy 1 <= prepare_at < activate_at <= 99 percent");
       }
-      if (intermediateTtl.compareTo(rootTtl) >= 0) {
-        throw new IllegalArgumentException("intermediate TTL must be shorter than the root TTL");
+      if (maxLeafTtl.compareTo(afterActivation(intermediateTtl, activateAtPercent)) > 0) {
+        throw new IllegalArgumentException(
+            "the maximum leaf TTL must fit between an intermediate's activation and its expiry");
       }
+      if (intermediateTtl.compareTo(afterActivation(rootTtl, activateAtPercent)) > 0) {
+        throw new IllegalArgumentException(
+            "the intermediate TTL must fit between a root's activation and its expiry");
+      }
+    }
+
+    /** With the default rotation points. */
+    public Settings(
+        TrustDomain trustDomain,
+        KeyType keyType,
+        Duration rootTtl,
+        Duration intermediateTtl,
+        String organization,
+        Duration maxLeafTtl,
+        Duration refreshHint) {
+      this(
+          trustDomain,
+          keyType,
+          rootTtl,
+          intermediateTtl,
+          organization,
+          maxLeafTtl,
+          refreshHint,
+          DEFAULT_PREPARE_AT,
+          DEFAULT_ACTIVATE_AT);
+    }
+
+    /** The time a CA of {@code ttl} has left once activated at {@code activateAt} percent. */
+    public static Duration afterActivation(Duration ttl, int activateAt) {
+      return ttl.multipliedBy(100 - activateAt).dividedBy(100);
     }
   }
 
   /** The signing CA for leaves, with the chain to send after the leaf. */
   public record Signer(IssuingCa ca, List<X509Certificate> chain) {}
+
+  /** One journal entry as admins see it. */
+  public record AuthorityInfo(
+      AuthorityRecord record,
+      X509Certificate certificate,
+      boolean tainted,
+      boolean revoked,
+      boolean inBundle) {}
 
   private final Settings settings;
   private final AuthorityStore authorities;
@@ -105,27 +156,14 @@ public final class TrustDomainAuthority {
     return settings;
   }
 
-  /** Loads the journal, creating the root and intermediate where needed; idempotent. */
-  public synchronized void initialize() {
-    AuthorityRecord root = activeRoot().orElseGet(this::createRoot);
-    AuthorityRecord intermediate =
-        activeIntermediate(root).filter(this::hasEnoughLifetime).orElseGet(() -> rotate(root));
-    IssuingCa rootCa = IssuingCa.of(certificate(root), key(root));
-    IssuingCa intermediateCa = IssuingCa.of(certificate(intermediate), key(intermediate));
-    this.signer = new Signer(intermediateCa, List.of(intermediateCa.certificate()));
-    LOG.debug(
-        "trust domain {} root {} intermediate {}", trustDomain(), root.id(), intermediate.id());
-    refreshBundle(rootCa);
+  /** Loads the journal, creating the first root and intermediate where needed. */
+  public void initialize() {
+    reconcile();
   }
 
-  /** Replaces the intermediate if less than half of its lifetime is left. */
-  public synchronized void rotateIfDue() {
-    Signer current = signer;
-    if (current == null
-        || remaining(current.ca().certificate()).compareTo(settings.intermediateTtl().dividedBy(2))
-            < 0) {
-      initialize();
-    }
+  /** Takes every rotation step that is due; idempotent, and safe after a crash. */
+  public void rotateIfDue() {
+    reconcile();
   }
 
   /** The CA that signs leaves now. */
@@ -153,28 +191,199 @@ public final class TrustDomainAuthority {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
-  private Optional<AuthorityRecord> activeRoot() {
+  /** The journal, oldest first, with marks and bundle membership. */
+  public synchronized List<AuthorityInfo> list() {
+    JournalView view = read();
+    List<AuthorityRecord> inBundle = view.bundleRoots(clock.instant());
+    return view.records().stream()
+        .map(
+            r ->
+                new AuthorityInfo(
+                    r,
+                    JournalView.certificate(r),
+                    view.tainted(r),
+                    view.revoked(r),
+                    inBundle.contains(r)))
+        .toList();
+  }
+
+  /**
+   * Prepares a successor of the active CA of {@code kind} now. A prepared root is published in the
+   * bundle at once; it signs nothing until activated.
+   *
+   * @throws TrustbridgeException FAILED_PRECONDITION if one is prepared already
+   */
+  public synchronized AuthorityRecord prepare(AuthorityKind kind) {
+    JournalView view = read();
+    if (!view.find(kind, AuthorityState.PREPARED).isEmpty()) {
+      throw precondition("a " + name(kind) + " is prepared already; activate it first");
+    }
+    AuthorityRecord root = activeRootOf(view);
+    AuthorityRecord prepared =
+        kind == AuthorityKind.ROOT
+            ? createRoot(AuthorityState.PREPARED)
+            : createIntermediate(root, AuthorityState.PREPARED);
+    refresh();
+    return prepared;
+  }
+
+  /**
+   * Activates the prepared CA of {@code kind} now. A root must have been in the bundle for at least
+   * three refresh hints so that peers have it, unless {@code force} is set.
+   *
+   * @throws TrustbridgeException FAILED_PRECONDITION if none is prepared, or a root is too new
+   */
+  public synchronized AuthorityRecord activate(AuthorityKind kind, boolean force) {
+    JournalView view = read();
+    AuthorityRecord prepared =
+        view.newest(kind, AuthorityState.PREPARED, r -> !view.tainted(r))
+            .orElseThrow(() -> precondition("no " + name(kind) + " is prepared"));
+    Duration published = Duration.between(prepared.createdAt(), clock.instant());
+    if (kind == AuthorityKind.ROOT
+        && !force
+        && published.compareTo(settings.refreshHint().multipliedBy(3)) < 0) {
+      throw precondition(
+          "the prepared root has been published for "
+              + published.toSeconds()
+              + "s, less than 3 refresh hints; peers may not have it yet (use force)");
+    }
+    promote(prepared);
+    reconcile();
+    return authorities.get(prepared.id()).orElseThrow();
+  }
+
+  /**
+   * Marks a CA tainted. A tainted active intermediate is replaced at once and signs nothing more.
+   * For a tainted active root a successor is prepared and published at once; the tainted root keeps
+   * signing intermediates until that successor is activated ({@link #activate}), which should wait
+   * until peers have the new bundle.
+   */
+  public synchronized void taint(String id) {
+    AuthorityRecord record = own(id);
+    authorities.taint(id, clock.instant());
+    audited("authority.taint", record, "state=" + record.state());
+    reconcile();
+  }
+
+  /**
+   * Removes a tainted, old CA from the bundle at once: every certificate chaining to it stops
+   * validating, including unexpired ones.
+   *
+   * @throws TrustbridgeException FAILED_PRECONDITION unless the CA is OLD and tainted
+   */
+  public synchronized void revoke(String id) {
+    AuthorityRecord record = own(id);
+    JournalView view = read();
+    if (record.state() != AuthorityState.OLD || !view.tainted(record)) {
+      throw precondition("only a tainted, old authority can be revoked; taint it and rotate first");
+    }
+    authorities.revoke(id, clock.instant());
+    audited("authority.revoke", record, "");
+    refresh();
+  }
+
+  /** Brings the journal to the state the clock calls for, then reloads signer and bundle. */
+  private synchronized void reconcile() {
     Instant now = clock.instant();
-    return authorities.list(trustDomain()).stream()
-        .filter(r -> r.kind() == AuthorityKind.ROOT && r.state() == AuthorityState.ACTIVE)
-        .filter(r -> r.notAfter().isAfter(now.plus(settings.intermediateTtl())))
-        .max(Comparator.comparing(AuthorityRecord::createdAt));
+    AuthorityRecord root = activeRootOf(read());
+    JournalView view = read();
+    Optional<AuthorityRecord> preparedRoot =
+        view.newest(AuthorityKind.ROOT, AuthorityState.PREPARED, r -> !view.tainted(r));
+    X509Certificate rootCertificate = JournalView.certificate(root);
+    if (preparedRoot.isEmpty()
+        && (view.tainted(root)
+            || JournalView.due(rootCertificate, settings.prepareAtPercent(), now))) {
+      preparedRoot = Optional.of(createRoot(AuthorityState.PREPARED));
+    }
+    if (preparedRoot.isPresent()
+        && JournalView.due(rootCertificate, settings.activateAtPercent(), now)) {
+      promote(preparedRoot.get());
+      root = preparedRoot.get();
+    }
+    reconcileIntermediates(root, now);
+    refresh();
   }
 
-  private Optional<AuthorityRecord> activeIntermediate(AuthorityRecord root) {
-    return authorities.list(trustDomain()).stream()
-        .filter(r -> r.kind() == AuthorityKind.INTERMEDIATE && r.state() == AuthorityState.ACTIVE)
-        .filter(r -> r.issuerId().equals(Optional.of(root.id())))
-        .max(Comparator.comparing(AuthorityRecord::createdAt));
+  private void reconcileIntermediates(AuthorityRecord root, Instant now) {
+    JournalView view = read();
+    Predicate<AuthorityRecord> usable =
+        r -> r.issuerId().equals(Optional.of(root.id())) && !view.tainted(r);
+    Optional<AuthorityRecord> active =
+        view.newest(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE, usable);
+    Optional<AuthorityRecord> prepared =
+        view.newest(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED, usable);
+    AuthorityRecord next;
+    if (active.isEmpty()) {
+      next = prepared.orElseGet(() -> createIntermediate(root, AuthorityState.PREPARED));
+    } else {
+      X509Certificate current = JournalView.certificate(active.get());
+      if (prepared.isEmpty() && JournalView.due(current, settings.prepareAtPercent(), now)) {
+        prepared = Optional.of(createIntermediate(root, AuthorityState.PREPARED));
+      }
+      boolean activate =
+          prepared.isPresent() && JournalView.due(current, settings.activateAtPercent(), now);
+      next = activate ? prepared.get() : active.get();
+    }
+    // Also retires whatever else is ACTIVE: another root's, a tainted one, a crash leftover.
+    promote(next);
   }
 
-  private boolean hasEnoughLifetime(AuthorityRecord intermediate) {
-    return Duration.between(clock.instant(), intermediate.notAfter())
-            .compareTo(settings.intermediateTtl().dividedBy(2))
-        >= 0;
+  /** The active root, activating a prepared one or creating the first where there is none. */
+  private AuthorityRecord activeRootOf(JournalView view) {
+    Optional<AuthorityRecord> active =
+        view.newest(AuthorityKind.ROOT, AuthorityState.ACTIVE, r -> true);
+    if (active.isPresent()) {
+      retireAllBut(view, AuthorityKind.ROOT, active);
+      return active.get();
+    }
+    AuthorityRecord next =
+        view.newest(AuthorityKind.ROOT, AuthorityState.PREPARED, r -> !view.tainted(r))
+            .orElseGet(() -> createRoot(AuthorityState.PREPARED));
+    promote(next);
+    return authorities.get(next.id()).orElseThrow();
   }
 
-  private AuthorityRecord createRoot() {
+  /** PREPARED → ACTIVE for {@code next}, then every other ACTIVE CA of its kind → OLD. */
+  private void promote(AuthorityRecord next) {
+    if (next.state() == AuthorityState.PREPARED) {
+      transition(next, AuthorityState.PREPARED, AuthorityState.ACTIVE);
+      audited("authority.activate", next, "");
+    }
+    retireAllBut(read(), next.kind(), Optional.of(next));
+  }
+
+  private void retireAllBut(JournalView view, AuthorityKind kind, Optional<AuthorityRecord> keep) {
+    for (AuthorityRecord other : view.find(kind, AuthorityState.ACTIVE)) {
+      if (keep.map(k -> !k.id().equals(other.id())).orElse(true)) {
+        transition(other, AuthorityState.ACTIVE, AuthorityState.OLD);
+        audited("authority.retire", other, "");
+      }
+    }
+    if (kind == AuthorityKind.ROOT) {
+      // Prepared intermediates of a retired root will never sign: retire them too.
+      for (AuthorityRecord stale : view.find(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED)) {
+        boolean underKept =
+            keep.map(k -> stale.issuerId().equals(Optional.of(k.id()))).orElse(false);
+        if (!underKept) {
+          transition(stale, AuthorityState.PREPARED, AuthorityState.OLD);
+        }
+      }
+    }
+  }
+
+  private void transition(AuthorityRecord record, AuthorityState from, AuthorityState to) {
+    try {
+      authorities.transition(record.id(), from, to, clock.instant());
+    } catch (TrustbridgeException e) {
+      // Another replica took the step first; the next read shows its result.
+      if (e.code() != ErrorCode.FAILED_PRECONDITION) {
+        throw e;
+      }
+      LOG.info("authority {} moved concurrently: {}", record.id(), e.getMessage());
+    }
+  }
+
+  private AuthorityRecord createRoot(AuthorityState state) {
     String id = newId("root");
     CaKey key = keys.generate(id, settings.keyType());
     X509Certificate certificate =
@@ -182,16 +391,11 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.rootTtl())
             .build();
-    List<AuthorityRecord> previous = active(AuthorityKind.ROOT);
-    AuthorityRecord record = insert(id, AuthorityKind.ROOT, key, certificate, Optional.empty());
-    retire(previous);
-    LOG.info(
-        "created root CA trust_domain={} id={} not_after={}", trustDomain(), id, record.notAfter());
-    return record;
+    return insert(id, AuthorityKind.ROOT, state, key, certificate, Optional.empty());
   }
 
-  private AuthorityRecord rotate(AuthorityRecord root) {
-    IssuingCa rootCa = IssuingCa.of(certificate(root), key(root));
+  private AuthorityRecord createIntermediate(AuthorityRecord root, AuthorityState state) {
+    IssuingCa rootCa = IssuingCa.of(JournalView.certificate(root), key(root));
     String id = newId("intermediate");
     CaKey key = keys.generate(id, settings.keyType());
     X509Certificate certificate =
@@ -199,37 +403,13 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.intermediateTtl())
             .build();
-    // Every active intermediate, not only this root's: after a root rollover the previous root's
-    // intermediate must stop being ACTIVE too.
-    List<AuthorityRecord> previous = active(AuthorityKind.INTERMEDIATE);
-    AuthorityRecord record =
-        insert(id, AuthorityKind.INTERMEDIATE, key, certificate, Optional.of(root.id()));
-    retire(previous);
-    LOG.info(
-        "activated intermediate CA trust_domain={} id={} not_after={}",
-        trustDomain(),
-        id,
-        record.notAfter());
-    return record;
-  }
-
-  private List<AuthorityRecord> active(AuthorityKind kind) {
-    return authorities.list(trustDomain()).stream()
-        .filter(r -> r.kind() == kind && r.state() == AuthorityState.ACTIVE)
-        .toList();
-  }
-
-  /** Moves CAs replaced by a new one to OLD; they stay in the journal (and roots in the bundle). */
-  private void retire(List<AuthorityRecord> replaced) {
-    Instant now = clock.instant();
-    for (AuthorityRecord r : replaced) {
-      authorities.transition(r.id(), AuthorityState.ACTIVE, AuthorityState.OLD, now);
-    }
+    return insert(id, AuthorityKind.INTERMEDIATE, state, key, certificate, Optional.of(root.id()));
   }
 
   private AuthorityRecord insert(
       String id,
       AuthorityKind kind,
+      AuthorityState state,
       CaKey key,
       X509Certificate certificate,
       Optional<String> issuerId) {
@@ -239,7 +419,7 @@ public final class TrustDomainAuthority {
             id,
             trustDomain(),
             kind,
-            AuthorityState.ACTIVE,
+            state,
             key.id(),
             encoded(certificate),
             issuerId,
@@ -251,26 +431,39 @@ public final class TrustDomainAuthority {
         AuditEvent.of(
                 now,
                 "trustbridge",
-                "authority.activate",
-                trustDomain().name() + "/" + kind.name().toLowerCase(java.util.Locale.ROOT),
+                "authority.prepare",
+                trustDomain().name() + "/" + name(kind),
                 AuditEvent.OK,
                 "id=" + id)
             .withIssued(certificate.getSerialNumber().toString(16), record.notAfter()));
+    LOG.info(
+        "prepared {} CA trust_domain={} id={} not_after={}",
+        name(kind),
+        trustDomain(),
+        id,
+        record.notAfter());
     return record;
   }
 
-  private void refreshBundle(IssuingCa activeRoot) {
+  private void refresh() {
     Instant now = clock.instant();
+    JournalView view = read();
+    AuthorityRecord root =
+        view.newest(AuthorityKind.ROOT, AuthorityState.ACTIVE, r -> true)
+            .orElseThrow(() -> new IllegalStateException("no active root after reconcile"));
+    AuthorityRecord intermediate =
+        view.newest(
+                AuthorityKind.INTERMEDIATE,
+                AuthorityState.ACTIVE,
+                r -> r.issuerId().equals(Optional.of(root.id())))
+            .orElseThrow(() -> new IllegalStateException("no active intermediate after reconcile"));
+    key(root); // a lost root key must show at start, not at the next rotation
+    IssuingCa intermediateCa =
+        IssuingCa.of(JournalView.certificate(intermediate), key(intermediate));
+    signer = new Signer(intermediateCa, List.of(intermediateCa.certificate()));
+
     List<X509Certificate> roots =
-        authorities.list(trustDomain()).stream()
-            .filter(r -> r.kind() == AuthorityKind.ROOT)
-            .filter(r -> r.notAfter().isAfter(now))
-            .sorted(Comparator.comparing(AuthorityRecord::createdAt))
-            .map(TrustDomainAuthority::certificate)
-            .toList();
-    if (roots.isEmpty()) {
-      roots = List.of(activeRoot.certificate());
-    }
+        view.bundleRoots(now).stream().map(JournalView::certificate).toList();
     BigInteger sequence = sequences.advance(trustDomain(), digest(roots));
     SpiffeBundle next =
         SpiffeBundle.builder(trustDomain())
@@ -285,6 +478,17 @@ public final class TrustDomainAuthority {
     }
   }
 
+  private JournalView read() {
+    return new JournalView(authorities.list(trustDomain()), authorities.marks(trustDomain()));
+  }
+
+  private AuthorityRecord own(String id) {
+    return authorities
+        .get(id)
+        .filter(r -> r.trustDomain().equals(trustDomain()))
+        .orElseThrow(() -> new TrustbridgeException(ErrorCode.NOT_FOUND, "no authority " + id));
+  }
+
   private CaKey key(AuthorityRecord record) {
     return keys.find(record.keyId())
         .orElseThrow(
@@ -294,15 +498,25 @@ public final class TrustDomainAuthority {
                     "key " + record.keyId() + " of authority " + record.id() + " is missing"));
   }
 
-  private static X509Certificate certificate(AuthorityRecord record) {
-    try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(record.certificateDer()));
-    } catch (CertificateException e) {
-      throw new TrustbridgeException(
-          ErrorCode.INTERNAL, "stored certificate of authority " + record.id() + " is corrupt", e);
-    }
+  private void audited(String action, AuthorityRecord record, String detail) {
+    audit.append(
+        AuditEvent.of(
+                clock.instant(),
+                "trustbridge",
+                action,
+                trustDomain().name() + "/" + name(record.kind()),
+                AuditEvent.OK,
+                ("id=" + record.id() + " " + detail).strip())
+            .withIssued(
+                JournalView.certificate(record).getSerialNumber().toString(16), record.notAfter()));
+  }
+
+  private static TrustbridgeException precondition(String message) {
+    return new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, message);
+  }
+
+  private static String name(AuthorityKind kind) {
+    return kind.name().toLowerCase(Locale.ROOT);
   }
 
   private static byte[] encoded(X509Certificate certificate) {
@@ -323,10 +537,6 @@ public final class TrustDomainAuthority {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by the Java platform", e);
     }
-  }
-
-  private Duration remaining(X509Certificate certificate) {
-    return Duration.between(clock.instant(), certificate.getNotAfter().toInstant());
   }
 
   private String newId(String kind) {

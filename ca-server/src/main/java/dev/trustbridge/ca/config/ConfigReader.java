@@ -200,11 +200,14 @@ final class ConfigReader {
           if (ca != null && svid != null && !TrustDomainConfig.leavesFitIntermediate(ca, svid)) {
             n.problemAt(
                 "svid.max_ttl",
-                "must be shorter than half of ca.intermediate_ttl ("
+                "must not be longer than the time an intermediate is active ("
                     + format(svid.maxTtl())
-                    + " is not below "
+                    + " is longer than "
+                    + (100 - ca.activateAtPercent())
+                    + "% of ca.intermediate_ttl "
                     + format(ca.intermediateTtl())
-                    + " / 2): a CA must outlive the leaves it signs across its rotation window");
+                    + "): a leaf must never outlive the CA that signed it, and a CA signs from"
+                    + " its activation (ca.activate_at_percent) to its expiry");
           }
           return n.build(() -> new TrustDomainConfig(name, ca, svid));
         });
@@ -217,16 +220,33 @@ final class ConfigReader {
         n.get("intermediate_ttl").value(ValueType.DURATION_TYPE, CaConfig.DEFAULT_INTERMEDIATE_TTL);
     String organization =
         n.get("organization").value(ValueType.STRING, CaConfig.DEFAULT_ORGANIZATION);
-    if (rootTtl != null && intermediateTtl != null && intermediateTtl.compareTo(rootTtl) >= 0) {
+    Integer prepareAt = n.get("prepare_at_percent").integer(1, 98, CaConfig.DEFAULT_PREPARE_AT);
+    Integer activateAt = n.get("activate_at_percent").integer(2, 99, CaConfig.DEFAULT_ACTIVATE_AT);
+    if (prepareAt != null && activateAt != null && prepareAt >= activateAt) {
+      n.problemAt(
+          "activate_at_percent",
+          "must be greater than prepare_at_percent ("
+              + activateAt
+              + " is not above "
+              + prepareAt
+              + "): a successor is published before it is activated");
+    }
+    if (rootTtl != null
+        && intermediateTtl != null
+        && activateAt != null
+        && intermediateTtl.compareTo(rootTtl.multipliedBy(100 - activateAt).dividedBy(100)) > 0) {
       n.problemAt(
           "intermediate_ttl",
-          "must be shorter than root_ttl ("
+          "must not be longer than the time a root is active ("
               + format(intermediateTtl)
-              + " is not below "
+              + " is longer than "
+              + (100 - activateAt)
+              + "% of root_ttl "
               + format(rootTtl)
               + ")");
     }
-    return n.build(() -> new CaConfig(keyType, rootTtl, intermediateTtl, organization));
+    return n.build(
+        () -> new CaConfig(keyType, rootTtl, intermediateTtl, organization, prepareAt, activateAt));
   }
 
   private SvidConfig svid(YamlNode n) {

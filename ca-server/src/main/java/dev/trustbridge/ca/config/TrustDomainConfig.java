@@ -18,11 +18,12 @@ public record TrustDomainConfig(TrustDomain name, CaConfig ca, SvidConfig svid) 
     Objects.requireNonNull(ca, "ca");
     Objects.requireNonNull(svid, "svid");
     if (!leavesFitIntermediate(ca, svid)) {
-      throw new IllegalArgumentException("svid.maxTtl must be below half of ca.intermediateTtl");
+      throw new IllegalArgumentException(
+          "svid.maxTtl must fit between an intermediate's activation and its expiry");
     }
   }
 
   static boolean leavesFitIntermediate(CaConfig ca, SvidConfig svid) {
-    return svid.maxTtl().multipliedBy(2).compareTo(ca.intermediateTtl()) < 0;
+    return svid.maxTtl().compareTo(ca.afterActivation(ca.intermediateTtl())) <= 0;
   }
 }

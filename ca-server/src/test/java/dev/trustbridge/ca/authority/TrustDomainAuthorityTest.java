@@ -3,7 +3,6 @@ package dev.trustbridge.ca.authority;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,10 +171,10 @@ class TrustDomainAuthorityTest {
   }
 
   @Test
-  void rotateIfDue_beforeHalfLife_keepsTheIntermediate() throws Exception {
+  void rotateIfDue_beforeThePreparePoint_changesNothing() throws Exception {
     TrustDomainAuthority authority = initialized();
     X509Certificate before = authority.signer().ca().certificate();
-    clock.advance(INTERMEDIATE_TTL.dividedBy(2).minusSeconds(1));
+    clock.advance(INTERMEDIATE_TTL.multipliedBy(40).dividedBy(100));
 
     authority.rotateIfDue();
 
@@ -184,14 +183,36 @@ class TrustDomainAuthorityTest {
   }
 
   @Test
-  void rotateIfDue_pastHalfLife_replacesTheIntermediateAndKeepsTheBundle() throws Exception {
+  void rotateIfDue_pastThePreparePoint_preparesAnIntermediateThatDoesNotSignYet() throws Exception {
+    TrustDomainAuthority authority = initialized();
+    X509Certificate before = authority.signer().ca().certificate();
+    SpiffeBundle bundleBefore = authority.bundle();
+    clock.advance(INTERMEDIATE_TTL.multipliedBy(51).dividedBy(100));
+
+    authority.rotateIfDue();
+
+    AuthorityRecord prepared = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
+    assertEquals(
+        Optional.of(only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE)).id()),
+        prepared.issuerId());
+    assertArrayEquals(before.getEncoded(), authority.signer().ca().certificate().getEncoded());
+    assertEquals(bundleBefore, authority.bundle());
+    assertTrue(keys.keyIds().contains(prepared.keyId()));
+  }
+
+  @Test
+  void rotateIfDue_pastTheActivatePoint_activatesThePreparedIntermediateAndKeepsTheBundle()
+      throws Exception {
     TrustDomainAuthority authority = initialized();
     List<SpiffeBundle> notified = new ArrayList<>();
     authority.onBundleChange(notified::add);
     AuthorityRecord oldIntermediate =
         only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
     SpiffeBundle bundleBefore = authority.bundle();
-    clock.advance(INTERMEDIATE_TTL.dividedBy(2).plusSeconds(1));
+    clock.advance(INTERMEDIATE_TTL.multipliedBy(51).dividedBy(100));
+    authority.rotateIfDue();
+    AuthorityRecord prepared = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
+    clock.advance(INTERMEDIATE_TTL.multipliedBy(33).dividedBy(100));
 
     authority.rotateIfDue();
 
@@ -200,14 +221,12 @@ class TrustDomainAuthorityTest {
         only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
     AuthorityRecord retired = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.OLD));
     assertEquals(oldIntermediate.id(), retired.id());
+    assertEquals(prepared.id(), newIntermediate.id());
     assertEquals(
         clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), retired.updatedAt());
-    assertNotEquals(oldIntermediate.id(), newIntermediate.id());
     assertEquals(Optional.of(root.id()), newIntermediate.issuerId());
-    assertEquals(clock.instant().plus(INTERMEDIATE_TTL), newIntermediate.notAfter());
     assertArrayEquals(
         newIntermediate.certificateDer(), authority.signer().ca().certificate().getEncoded());
-    assertTrue(keys.keyIds().contains(newIntermediate.keyId()));
 
     assertEquals(bundleBefore, authority.bundle());
     assertEquals(bundleBefore.sequence(), authority.bundle().sequence());
@@ -216,40 +235,6 @@ class TrustDomainAuthorityTest {
     // Another replica starting now picks up the new intermediate, not the old one.
     assertArrayEquals(
         newIntermediate.certificateDer(), initialized().signer().ca().certificate().getEncoded());
-  }
-
-  @Test
-  void rotateIfDue_overTheRootsLife_keepsOneActiveCaOfEachKind_andAdvancesSequenceForNewRoot()
-      throws Exception {
-    TrustDomainAuthority authority = initialized();
-    List<SpiffeBundle> notified = new ArrayList<>();
-    authority.onBundleChange(notified::add);
-    BigInteger firstSequence = authority.bundle().sequence().orElseThrow();
-    AuthorityRecord firstRoot = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
-    Duration step = INTERMEDIATE_TTL.dividedBy(2).plusSeconds(1);
-
-    // Rotate at every half-life until the root has less than one intermediate lifetime left and a
-    // new root takes over.
-    int steps = 0;
-    while (journal().stream().filter(r -> r.kind() == AuthorityKind.ROOT).count() < 2) {
-      assertTrue(++steps < 40, "no new root before the old one expired");
-      assertEquals(firstSequence, authority.bundle().sequence().orElseThrow());
-      clock.advance(step);
-      authority.rotateIfDue();
-      assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
-    }
-
-    AuthorityRecord newRoot = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
-    assertNotEquals(firstRoot.id(), newRoot.id());
-    assertEquals(firstRoot.id(), only(journal(AuthorityKind.ROOT, AuthorityState.OLD)).id());
-    AuthorityRecord intermediate = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
-    assertEquals(Optional.of(newRoot.id()), intermediate.issuerId());
-    assertArrayEquals(
-        intermediate.certificateDer(), authority.signer().ca().certificate().getEncoded());
-    // Both roots are published while certificates chaining to the old one may be in use.
-    assertEquals(2, authority.bundle().x509Authorities().size());
-    assertEquals(firstSequence.add(BigInteger.ONE), authority.bundle().sequence().orElseThrow());
-    assertEquals(List.of(authority.bundle()), notified);
   }
 
   @Test
@@ -264,8 +249,9 @@ class TrustDomainAuthorityTest {
   }
 
   @Test
-  void settings_intermediateTtlNotAboveTwiceTheMaxLeafTtl_isRefused() {
-    for (Duration intermediate : List.of(Duration.ofDays(2), Duration.ofDays(1))) {
+  void settings_maxLeafTtlLongerThanAnIntermediateIsActive_isRefused() {
+    // Activated at 83%, an intermediate signs for 17% of its life: 1 day needs at least 5.9 days.
+    for (Duration intermediate : List.of(Duration.ofDays(5), Duration.ofDays(1))) {
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
@@ -278,21 +264,17 @@ class TrustDomainAuthorityTest {
                       "Acme",
                       MAX_LEAF_TTL,
                       REFRESH_HINT));
-      assertEquals("intermediate TTL must exceed twice the maximum leaf TTL", e.getMessage());
+      assertEquals(
+          "the maximum leaf TTL must fit between an intermediate's activation and its expiry",
+          e.getMessage());
     }
     new TrustDomainAuthority.Settings(
-        TD,
-        KeyType.EC_P256,
-        ROOT_TTL,
-        Duration.ofDays(2).plusSeconds(1),
-        "Acme",
-        MAX_LEAF_TTL,
-        REFRESH_HINT);
+        TD, KeyType.EC_P256, ROOT_TTL, Duration.ofDays(6), "Acme", MAX_LEAF_TTL, REFRESH_HINT);
   }
 
   @Test
-  void settings_intermediateTtlNotBelowTheRootTtl_isRefused() {
-    for (Duration intermediate : List.of(ROOT_TTL, ROOT_TTL.plusDays(1))) {
+  void settings_intermediateTtlLongerThanARootIsActive_isRefused() {
+    for (Duration intermediate : List.of(Duration.ofDays(63), ROOT_TTL)) {
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
@@ -305,7 +287,9 @@ class TrustDomainAuthorityTest {
                       "Acme",
                       MAX_LEAF_TTL,
                       REFRESH_HINT));
-      assertEquals("intermediate TTL must be shorter than the root TTL", e.getMessage());
+      assertEquals(
+          "the intermediate TTL must fit between a root's activation and its expiry",
+          e.getMessage());
     }
   }
 

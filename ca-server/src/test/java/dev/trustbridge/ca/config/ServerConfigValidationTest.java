@@ -166,16 +166,22 @@ class ServerConfigValidationTest {
             "authn.join_tokens.default_ttl: must not be longer than max_ttl"
                 + " (2d is longer than 1d)"),
         Arguments.of(
-            "svidMaxTtlNotBelowHalfIntermediateTtl_isRejected",
-            TD + "    svid:\n      max_ttl: 15d\n",
-            "trust_domains[0].svid.max_ttl: must be shorter than half of ca.intermediate_ttl"
-                + " (15d is not below 30d / 2): a CA must outlive the leaves it signs across its"
-                + " rotation window"),
+            "svidMaxTtlLongerThanIntermediateIsActive_isRejected",
+            TD + "    svid:\n      max_ttl: 6d\n",
+            "trust_domains[0].svid.max_ttl: must not be longer than the time an intermediate is"
+                + " active (6d is longer than 17% of ca.intermediate_ttl 30d): a leaf must never"
+                + " outlive the CA that signed it, and a CA signs from its activation"
+                + " (ca.activate_at_percent) to its expiry"),
         Arguments.of(
-            "intermediateTtlNotBelowRootTtl_isRejected",
-            TD + "    ca:\n      root_ttl: 30d\n",
-            "trust_domains[0].ca.intermediate_ttl: must be shorter than root_ttl"
-                + " (30d is not below 30d)"),
+            "intermediateTtlLongerThanRootIsActive_isRejected",
+            TD + "    ca:\n      root_ttl: 90d\n",
+            "trust_domains[0].ca.intermediate_ttl: must not be longer than the time a root is"
+                + " active (30d is longer than 17% of root_ttl 90d)"),
+        Arguments.of(
+            "activateAtNotAbovePrepareAt_isRejected",
+            TD + "    ca:\n      prepare_at_percent: 60\n      activate_at_percent: 60\n",
+            "trust_domains[0].ca.activate_at_percent: must be greater than prepare_at_percent"
+                + " (60 is not above 60): a successor is published before it is activated"),
         // JWT issuers
         Arguments.of(
             "jwksFileAndJwksUrl_isRejected",
