@@ -237,7 +237,14 @@ public final class BundleEndpointServer {
       fileTimer =
           vertx.setPeriodic(
               config.fileCheckInterval().toMillis(),
-              id -> vertx.executeBlocking(() -> checkFiles(web), false));
+              id -> {
+                try {
+                  vertx.executeBlocking(() -> checkFiles(web), false);
+                } catch (RuntimeException e) {
+                  // Vert.x is shutting down; the timer dies with it.
+                  LOG.log(Level.DEBUG, "certificate file check not run: {0}", e.toString());
+                }
+              });
     } else {
       ServerSvidSource source = ((BundleEndpointProfile.HttpsSpiffe) config.profile()).svidSource();
       synchronized (subscriptions) {
@@ -271,7 +278,7 @@ public final class BundleEndpointServer {
       ServerCredential credential =
           ServerCredentials.loadPem(vertx, web.certificateChainFile(), web.privateKeyFile(), clock);
       swap(ServerCredentials.toKeyCertOptions(credential), credential);
-    } catch (IllegalStateException e) {
+    } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING,
           "bundle endpoint for {0}: new certificate files refused ({1}); keeping the previous pair",

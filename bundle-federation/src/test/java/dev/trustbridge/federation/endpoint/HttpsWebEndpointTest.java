@@ -29,6 +29,7 @@ class HttpsWebEndpointTest {
   Path chainFile;
   Path keyFile;
   MutableSources.Bundles bundles;
+  BundleEndpointServer server;
 
   @BeforeEach
   void setUp() {
@@ -41,6 +42,9 @@ class HttpsWebEndpointTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    if (server != null) {
+      BundleEndpointServerTest.await(server.close());
+    }
     BundleEndpointServerTest.await(vertx.close());
   }
 
@@ -50,24 +54,27 @@ class HttpsWebEndpointTest {
   }
 
   private BundleEndpointServer start() throws Exception {
-    return BundleEndpointServerTest.await(
-        BundleEndpointServer.start(
-            vertx,
-            new BundleEndpointConfig(
-                TD,
-                "127.0.0.1",
-                0,
-                new BundleEndpointProfile.HttpsWeb(chainFile, keyFile),
-                Duration.ofMillis(50)),
-            bundles,
-            CLOCK));
+    server = null;
+    server =
+        BundleEndpointServerTest.await(
+            BundleEndpointServer.start(
+                vertx,
+                new BundleEndpointConfig(
+                    TD,
+                    "127.0.0.1",
+                    0,
+                    new BundleEndpointProfile.HttpsWeb(chainFile, keyFile),
+                    Duration.ofMillis(50)),
+                bundles,
+                CLOCK));
+    return server;
   }
 
   @Test
   void httpsWeb_servesTheConfiguredCertificate() throws Exception {
     ServerCredential pair = webPair();
     TestPki.writePair(pair, chainFile, keyFile);
-    BundleEndpointServer server = start();
+    start();
     TestHttps.Response r = TestHttps.get(server.port());
     assertEquals(200, r.status());
     assertEquals(pair.leaf(), r.serverLeaf());
@@ -76,7 +83,7 @@ class HttpsWebEndpointTest {
   @Test
   void httpsWeb_filesReplaced_newCertificateServed() throws Exception {
     TestPki.writePair(webPair(), chainFile, keyFile);
-    BundleEndpointServer server = start();
+    start();
     ServerCredential next = webPair();
     TestPki.writePair(next, chainFile, keyFile);
     assertEquals(
@@ -88,7 +95,7 @@ class HttpsWebEndpointTest {
   void httpsWeb_badNewPair_isLoggedAndOldPairKept() throws Exception {
     ServerCredential first = webPair();
     TestPki.writePair(first, chainFile, keyFile);
-    BundleEndpointServer server = start();
+    start();
     // Certificate replaced, key not: a mismatched pair.
     TestPki.write(chainFile, TestPki.pem(webPair().chain()));
     Thread.sleep(300);
