@@ -74,6 +74,7 @@ final class ConfigReader {
     List<TrustDomainConfig> trustDomains = trustDomains(root.get("trust_domains"));
     AuthnConfig authn = new AuthnReader(baseDir, this::checkHosted).read(root.get("authn"));
     AdminConfig admin = root.get("admin").object(this::admin);
+    FederationConfig federation = root.get("federation").object(ConfigReader::federation);
     return root.build(
         () ->
             new ServerConfig(
@@ -85,7 +86,8 @@ final class ConfigReader {
                 keys,
                 trustDomains,
                 authn,
-                admin));
+                admin,
+                federation));
   }
 
   private ServerSection server(YamlNode n) {
@@ -209,8 +211,67 @@ final class ConfigReader {
                     + "): a leaf must never outlive the CA that signed it, and a CA signs from"
                     + " its activation (ca.activate_at_percent) to its expiry");
           }
-          return n.build(() -> new TrustDomainConfig(name, ca, svid));
+          Duration refreshHint =
+              n.get("bundle_refresh_hint")
+                  .value(ValueType.DURATION_TYPE, TrustDomainConfig.DEFAULT_REFRESH_HINT);
+          Optional<BundleEndpointSettings> endpoint =
+              Optional.ofNullable(n.get("bundle_endpoint").object(this::bundleEndpoint));
+          return n.build(() -> new TrustDomainConfig(name, ca, svid, refreshHint, endpoint));
         });
+  }
+
+  /** Written as the SPIFFE Federation spec names the profiles. */
+  private static final ValueType<BundleEndpointSettings.Profile> ENDPOINT_PROFILE =
+      new ValueType<>(
+          "https_spiffe or https_web",
+          text ->
+              switch (text) {
+                case "https_spiffe" -> BundleEndpointSettings.Profile.HTTPS_SPIFFE;
+                case "https_web" -> BundleEndpointSettings.Profile.HTTPS_WEB;
+                default -> throw new IllegalArgumentException("must be https_spiffe or https_web");
+              });
+
+  private BundleEndpointSettings bundleEndpoint(YamlNode n) {
+    if (!n.isSet()) {
+      return null;
+    }
+    HostPort listen = n.get("listen").required(ValueType.HOST_PORT);
+    BundleEndpointSettings.Profile profile =
+        n.get("profile").value(ENDPOINT_PROFILE, BundleEndpointSettings.Profile.HTTPS_SPIFFE);
+    Optional<Path> certificate =
+        Optional.ofNullable(n.get("certificate_file").value(ValueType.path(baseDir), null));
+    Optional<Path> key =
+        Optional.ofNullable(n.get("key_file").value(ValueType.path(baseDir), null));
+    if (profile == BundleEndpointSettings.Profile.HTTPS_WEB) {
+      if (certificate.isEmpty()) {
+        n.problemAt("certificate_file", "is required for profile https_web");
+      }
+      if (key.isEmpty()) {
+        n.problemAt("key_file", "is required for profile https_web");
+      }
+    } else if (profile != null && (certificate.isPresent() || key.isPresent())) {
+      n.problemAt(
+          certificate.isPresent() ? "certificate_file" : "key_file",
+          "only for profile https_web (https_spiffe serves this server's own SVID)");
+    }
+    return n.build(() -> new BundleEndpointSettings(listen, profile, certificate, key));
+  }
+
+  private static FederationConfig federation(YamlNode n) {
+    if (!n.isSet()) {
+      return FederationConfig.DEFAULTS;
+    }
+    Duration min =
+        n.get("min_poll_interval")
+            .value(ValueType.DURATION_TYPE, FederationConfig.DEFAULTS.minPollInterval());
+    Duration max =
+        n.get("max_poll_interval")
+            .value(ValueType.DURATION_TYPE, FederationConfig.DEFAULTS.maxPollInterval());
+    Duration fallback =
+        n.get("default_poll_interval")
+            .value(ValueType.DURATION_TYPE, FederationConfig.DEFAULTS.defaultPollInterval());
+    checkNotLonger(n, "min_poll_interval", min, "max_poll_interval", max);
+    return n.build(() -> new FederationConfig(min, max, fallback));
   }
 
   private CaConfig ca(YamlNode n) {

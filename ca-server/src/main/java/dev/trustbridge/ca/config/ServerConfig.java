@@ -37,7 +37,8 @@ public record ServerConfig(
     KeysConfig keys,
     List<TrustDomainConfig> trustDomains,
     AuthnConfig authn,
-    AdminConfig admin) {
+    AdminConfig admin,
+    FederationConfig federation) {
 
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");

@@ -1,7 +1,9 @@
 package dev.trustbridge.ca.config;
 
 import dev.trustbridge.spiffe.id.TrustDomain;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One trust domain this server is the CA of (an element of {@code trust_domains}).
@@ -12,8 +14,22 @@ import java.util.Objects;
  *     ca.intermediateTtl}, so that an intermediate outlives every leaf it signs across its rotation
  *     window
  */
-public record TrustDomainConfig(TrustDomain name, CaConfig ca, SvidConfig svid) {
+public record TrustDomainConfig(
+    TrustDomain name,
+    CaConfig ca,
+    SvidConfig svid,
+    Duration bundleRefreshHint,
+    Optional<BundleEndpointSettings> bundleEndpoint) {
+  static final Duration DEFAULT_REFRESH_HINT = Duration.ofMinutes(5);
+
+  /** Without a bundle endpoint and with the default refresh hint (5 minutes). */
+  public TrustDomainConfig(TrustDomain name, CaConfig ca, SvidConfig svid) {
+    this(name, ca, svid, DEFAULT_REFRESH_HINT, Optional.empty());
+  }
+
   public TrustDomainConfig {
+    Durations.requirePositive(bundleRefreshHint, "bundleRefreshHint");
+    Objects.requireNonNull(bundleEndpoint, "bundleEndpoint");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(ca, "ca");
     Objects.requireNonNull(svid, "svid");

@@ -5,6 +5,7 @@ import dev.trustbridge.ca.authn.JoinTokenStore;
 import dev.trustbridge.ca.authority.AuthorityStore;
 import dev.trustbridge.ca.authority.BundleSequenceStore;
 import dev.trustbridge.ca.entry.EntryStore;
+import dev.trustbridge.ca.federation.RelationshipStore;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.io.IOException;
@@ -53,8 +54,9 @@ public final class JdbcDatastore implements AutoCloseable {
   private final AuthorityStore authorities;
   private final BundleSequenceStore bundleSequences;
   private final AuditLog audit;
+  private final RelationshipStore relationships;
 
-  private JdbcDatastore(Database db, int schemaVersion) {
+  private JdbcDatastore(Database db, int schemaVersion, Clock clock) {
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.entries = new SqlEntryStore(db);
@@ -62,6 +64,7 @@ public final class JdbcDatastore implements AutoCloseable {
     this.authorities = new SqlAuthorityStore(db);
     this.bundleSequences = new SqlBundleSequenceStore(db);
     this.audit = new SqlAuditLog(db);
+    this.relationships = new SqlRelationshipStore(db, clock);
   }
 
   /**
@@ -115,7 +118,7 @@ public final class JdbcDatastore implements AutoCloseable {
         checkSqliteSettings(db);
       }
       int version = new MigrationRunner(db, clock).migrate(Migration.load(dialect));
-      return new JdbcDatastore(db, version);
+      return new JdbcDatastore(db, version, clock);
     } catch (RuntimeException e) {
       try {
         db.close();
@@ -154,6 +157,11 @@ public final class JdbcDatastore implements AutoCloseable {
   /** The audit log. */
   public AuditLog auditLog() {
     return audit;
+  }
+
+  /** Federation relationships and the peers' last good bundles. */
+  public RelationshipStore relationships() {
+    return relationships;
   }
 
   /** Closes the connection; later calls fail with {@code UNAVAILABLE}. Idempotent. */
