@@ -199,7 +199,7 @@ public final class IssuanceLoad {
     results.put("check_leaf_us", fmt(micro.checkNanos() / 1e3));
     System.out.printf(
         Locale.ROOT,
-        "in-process, 1 thread, %s:%n"
+        "in-process, 1 thread, CPU time per operation, %s:%n"
             + "  bare: CSR verify %s us + leaf sign %s us; together %s us/issuance%n"
             + "  X509SvidBuilder (sign + profile check) %s us; one leaf profile check %s us%n",
         micro.providers(),

@@ -1,16 +1,20 @@
 package dev.trustbridge.benchmarks;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.function.IntFunction;
 
 /**
  * A plain timed loop over {@link VerifySignFixture}, single-threaded, for printing the bare cost of
- * verify and sign next to the load results without a JMH fork. Less rigorous than {@link
+ * verify and sign next to the load results without a JMH fork. Costs are the loop thread's CPU time
+ * per operation, not wall time, so that they compare with the server's CPU time per issuance and
+ * stay meaningful on a machine shared with other work. Less rigorous than {@link
  * VerifySignBenchmark}, which is the number to quote when the two differ.
  */
 final class VerifySignLoop {
-  /** Nanoseconds per operation of each step. */
+  /** CPU nanoseconds per operation of each step. */
   record Result(
       String providers,
       double verifyNanos,
@@ -19,6 +23,7 @@ final class VerifySignLoop {
       double builderNanos,
       double checkNanos) {}
 
+  private static final ThreadMXBean THREAD_CPU = ManagementFactory.getThreadMXBean();
   private static volatile Object sink;
 
   private VerifySignLoop() {}
@@ -39,7 +44,7 @@ final class VerifySignLoop {
 
   private static double perOp(VerifySignFixture fixture, IntFunction<?> op, Duration slice) {
     long end = System.nanoTime() + slice.toNanos();
-    long start = System.nanoTime();
+    long cpuStart = THREAD_CPU.getCurrentThreadCpuTime();
     long n = 0;
     long now;
     do {
@@ -49,6 +54,6 @@ final class VerifySignLoop {
       }
       now = System.nanoTime();
     } while (now < end);
-    return (double) (now - start) / n;
+    return (double) (THREAD_CPU.getCurrentThreadCpuTime() - cpuStart) / n;
   }
 }
