@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Trustbridge issuance benchmark: starts a real server on 127.0.0.1, mints one agent SVID with a
+# join token, drives SignX509Svid over mTLS at peak (closed loop) and at half the measured peak
+# (fixed rate), prints the results and stops the server. A benchmark, never a test: it fails only
+# if something cannot start, never on timing.
+#
+#   benchmarks/run-issuance.sh
+#
+# Environment (defaults in brackets):
+#   DURATION [30s]  WARMUP [10s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [8s]
+#   SERVER_JVM_OPTS ["-Xms256m -Xmx512m"]   extra flags for the server JVM, e.g. -XX:+UseParallelGC
+#   CLIENT_JVM_OPTS ["-Xmx512m"]
+#   JFR=1            record the server with JDK Flight Recorder during the peak run
+#   RESULTS [mktemp] file the key=value RESULT lines are appended to
+#   KEEP=1           keep the scratch directory (config, data, logs)
+#   SCRATCH [/tmp]   where the scratch directory (and so the server's data_dir) goes; /dev/shm puts
+#                    the SQLite database on tmpfs, which takes the disk's fsync out of the picture
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-30s}
+WARMUP=${WARMUP:-10s}
+CONCURRENCY=${CONCURRENCY:-64}
+CHANNELS=${CHANNELS:-2}
+MICRO=${MICRO:-8s}
+SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--Xms256m -Xmx512m}
+CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:--Xmx512m}
+SERVER_JAR=$ROOT/ca-server/target/trustbridge.jar
+BENCH_JAR=$ROOT/benchmarks/target/trustbridge-benchmarks-0.1.0-SNAPSHOT.jar
+
+if [[ ! -f $SERVER_JAR || ! -f $BENCH_JAR || ! -d $ROOT/benchmarks/target/lib ]]; then
+  echo "building server and benchmarks..."
+  (cd "$ROOT" && mvn -B -q install -DskipTests -pl benchmarks -am)
+fi
+
+WORK=$(mktemp -d "${SCRATCH:-/tmp}/trustbridge-bench.XXXXXX")
+RESULTS=${RESULTS:-$WORK/results.txt}
+SERVER_PID=
+cleanup() {
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ ${KEEP:-0} == 1 ]]; then echo "scratch kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cat > "$WORK/bench.yaml" <<YAML
+server:
+  data_dir: $WORK/data
+  grpc:
+    listen: 127.0.0.1:0
+  metrics:
+    listen: 127.0.0.1:0
+trust_domains:
+  - name: bench.example
+    svid:
+      default_ttl: 1h
+      max_ttl: 24h
+YAML
+
+JFR_OPTS=()
+if [[ ${JFR:-0} == 1 ]]; then
+  JFR_OPTS=(-XX:StartFlightRecording=filename=$WORK/server.jfr,settings=profile,dumponexit=true)
+fi
+# shellcheck disable=SC2086 # word splitting of the JVM options is wanted
+java $SERVER_JVM_OPTS "${JFR_OPTS[@]}" -jar "$SERVER_JAR" serve --config "$WORK/bench.yaml" \
+  > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+PORT=
+for _ in $(seq 300); do
+  PORT=$(grep -o 'grpc_port=[0-9]*' "$WORK/server.log" | head -1 | cut -d= -f2 || true)
+  [[ -n $PORT ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; echo "server died" >&2; exit 1; }
+  sleep 0.2
+done
+[[ -n $PORT ]] || { cat "$WORK/server.log"; echo "server did not start" >&2; exit 1; }
+TARGET=127.0.0.1:$PORT
+echo "server pid $SERVER_PID on $TARGET, JVM options: $SERVER_JVM_OPTS"
+grep -o 'crypto providers: .*' "$WORK/server.log" | head -1 || true
+
+cli() { java -jar "$SERVER_JAR" "$@"; }
+TOKEN=$(cli token create --config "$WORK/bench.yaml" --server "$TARGET" \
+  --spiffe-id spiffe://bench.example/agent/bench | tail -1)
+cli x509 mint --server "$TARGET" --token "$TOKEN" --bundle "$WORK/data/admin/bundle.pem" \
+  --out "$WORK/agent" > /dev/null
+echo "agent SVID minted with a join token into $WORK/agent"
+
+load() {
+  # shellcheck disable=SC2086
+  java $CLIENT_JVM_OPTS -cp "$BENCH_JAR:$ROOT/benchmarks/target/lib/*" \
+    dev.trustbridge.benchmarks.IssuanceLoad --target "$TARGET" --admin-dir "$WORK/agent" \
+    --server-pid "$SERVER_PID" --concurrency "$CONCURRENCY" --channels "$CHANNELS" \
+    --duration "$DURATION" --warmup "$WARMUP" --results "$RESULTS" "$@"
+}
+
+load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
+PEAK=$(grep -o 'issuances_per_s=[0-9.]*' "$WORK/peak.txt" | cut -d= -f2)
+HALF=$(awk -v p="$PEAK" 'BEGIN { printf "%d", p / 2 }')
+if [[ ${HALF:-0} -gt 0 ]]; then
+  load --label half-peak --rate "$HALF" --micro 0s
+fi
+
+if [[ ${JFR:-0} == 1 ]]; then
+  jcmd "$SERVER_PID" JFR.dump filename="$WORK/server.jfr" > /dev/null
+  echo "JFR recording: $WORK/server.jfr (set KEEP=1 to keep it)"
+fi
+grep -c 'level=WARN\|level=ERROR' "$WORK/server.log" | xargs echo "server log WARN/ERROR lines:"
+echo "results: $RESULTS"
