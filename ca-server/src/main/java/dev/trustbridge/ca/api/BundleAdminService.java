@@ -2,9 +2,12 @@ package dev.trustbridge.ca.api;
 
 import com.google.protobuf.ByteString;
 import dev.trustbridge.ca.distribution.BundleDistributor;
+import dev.trustbridge.ca.federation.Federation;
 import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
 import dev.trustbridge.proto.admin.v1.GetBundleRequest;
 import dev.trustbridge.proto.admin.v1.GetBundleResponse;
+import dev.trustbridge.proto.admin.v1.ImportBundleRequest;
+import dev.trustbridge.proto.admin.v1.ImportBundleResponse;
 import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.bundle.SpiffeBundleCodec;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
@@ -20,8 +23,8 @@ import java.util.Objects;
 public final class BundleAdminService implements BindableService {
   private final Impl impl;
 
-  public BundleAdminService(BundleDistributor bundles) {
-    this.impl = new Impl(bundles);
+  public BundleAdminService(BundleDistributor bundles, Federation federation) {
+    this.impl = new Impl(bundles, federation);
   }
 
   @Override
@@ -31,9 +34,31 @@ public final class BundleAdminService implements BindableService {
 
   private static final class Impl extends BundleAdminGrpc.BundleAdminImplBase {
     private final BundleDistributor bundles;
+    private final Federation federation;
 
-    Impl(BundleDistributor bundles) {
+    Impl(BundleDistributor bundles, Federation federation) {
       this.bundles = Objects.requireNonNull(bundles, "bundles");
+      this.federation = Objects.requireNonNull(federation, "federation");
+    }
+
+    @Override
+    public void importBundle(
+        ImportBundleRequest request, StreamObserver<ImportBundleResponse> response) {
+      try {
+        TrustDomain td =
+            FederationAdminService.trustDomain("trust_domain", request.getTrustDomain());
+        SpiffeBundle bundle =
+            FederationAdminService.bundle("bundle", td, request.getBundle().toByteArray());
+        federation.importBundle(bundle);
+        response.onNext(
+            ImportBundleResponse.newBuilder()
+                .setSequence(bundle.sequence().map(BigInteger::longValue).orElse(0L))
+                .setX509Authorities(bundle.x509Authorities().size())
+                .build());
+        response.onCompleted();
+      } catch (RuntimeException e) {
+        response.onError(GrpcErrors.toStatus(e));
+      }
     }
 
     @Override

@@ -36,9 +36,18 @@ public final class EntryAdminService implements BindableService {
 
   private final Impl impl;
 
+  /**
+   * @param onChange called after every change of entries, whose grants decide who receives which
+   *     bundles
+   */
   public EntryAdminService(
-      EntryStore entries, Set<TrustDomain> hosted, Duration maxTtl, AuditLog audit, Clock clock) {
-    this.impl = new Impl(entries, hosted, maxTtl, audit, clock);
+      EntryStore entries,
+      Set<TrustDomain> hosted,
+      Duration maxTtl,
+      AuditLog audit,
+      Clock clock,
+      Runnable onChange) {
+    this.impl = new Impl(entries, hosted, maxTtl, audit, clock, onChange);
   }
 
   @Override
@@ -66,9 +75,16 @@ public final class EntryAdminService implements BindableService {
     private final Duration maxTtl;
     private final AuditLog audit;
     private final Clock clock;
+    private final Runnable onChange;
 
     Impl(
-        EntryStore entries, Set<TrustDomain> hosted, Duration maxTtl, AuditLog audit, Clock clock) {
+        EntryStore entries,
+        Set<TrustDomain> hosted,
+        Duration maxTtl,
+        AuditLog audit,
+        Clock clock,
+        Runnable onChange) {
+      this.onChange = Objects.requireNonNull(onChange, "onChange");
       this.entries = Objects.requireNonNull(entries, "entries");
       this.hosted = Set.copyOf(hosted);
       this.maxTtl = Objects.requireNonNull(maxTtl, "maxTtl");
@@ -81,6 +97,7 @@ public final class EntryAdminService implements BindableService {
       try {
         RegistrationEntry created = entries.create(fromProto(request.getEntry()));
         audited("entry.create", created.spiffeId().toString(), "id=" + created.id());
+        onChange.run();
         response.onNext(toProto(created));
         response.onCompleted();
       } catch (RuntimeException e) {
@@ -139,6 +156,7 @@ public final class EntryAdminService implements BindableService {
           throw new TrustbridgeException(ErrorCode.NOT_FOUND, "no entry " + request.getId());
         }
         audited("entry.delete", request.getId(), "");
+        onChange.run();
         response.onNext(DeleteEntryResponse.getDefaultInstance());
         response.onCompleted();
       } catch (RuntimeException e) {

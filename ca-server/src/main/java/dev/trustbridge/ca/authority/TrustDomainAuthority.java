@@ -191,6 +191,12 @@ public final class TrustDomainAuthority {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /** As {@link #onBundleChange}, returning what stops the notifications. */
+  public Runnable subscribe(Consumer<SpiffeBundle> listener) {
+    onBundleChange(listener);
+    return () -> listeners.remove(listener);
+  }
+
   /** The journal, oldest first, with marks and bundle membership. */
   public synchronized List<AuthorityInfo> list() {
     JournalView view = read();

@@ -23,6 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
 
@@ -39,17 +42,32 @@ public final class LocalIdentities {
   private final TrustDomainAuthority authority;
   private final CryptoProviders providers;
   private final Clock clock;
-  private final Path adminDir;
+  private final Optional<Path> adminDir;
   private final RotatingKeyManager serverKeys;
+  private final List<Consumer<RotatingKeyManager.Credential>> listeners =
+      new CopyOnWriteArrayList<>();
 
+  /**
+   * @param adminDir where to write the local admin credential; empty for trust domains other than
+   *     the first
+   */
   LocalIdentities(
-      TrustDomainAuthority authority, CryptoProviders providers, Clock clock, Path adminDir) {
+      TrustDomainAuthority authority,
+      CryptoProviders providers,
+      Clock clock,
+      Optional<Path> adminDir) {
     this.authority = Objects.requireNonNull(authority, "authority");
     this.providers = Objects.requireNonNull(providers, "providers");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.adminDir = Objects.requireNonNull(adminDir, "adminDir");
     this.serverKeys = new RotatingKeyManager(issue(serverId(authority.trustDomain())));
-    writeAdminCredential();
+    adminDir.ifPresent(this::writeAdminCredential);
+  }
+
+  /** Calls {@code listener} with the server's new credential after every renewal. */
+  Runnable subscribe(Consumer<RotatingKeyManager.Credential> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return () -> listeners.remove(listener);
   }
 
   /** The ID the server presents over TLS. */
@@ -66,13 +84,19 @@ public final class LocalIdentities {
     return serverKeys;
   }
 
-  /** Re-issues both SVIDs if less than half of their lifetime is left. */
+  /**
+   * Re-issues both SVIDs if less than half of their lifetime is left, or once the intermediate that
+   * signed them is no longer the active one (after a rotation).
+   */
   void renewIfDue() {
     X509Certificate leaf = serverKeys.current().chain().get(0);
     Duration left = Duration.between(clock.instant(), leaf.getNotAfter().toInstant());
-    if (left.compareTo(TTL.dividedBy(2)) < 0) {
-      serverKeys.update(issue(serverId(authority.trustDomain())));
-      writeAdminCredential();
+    if (left.compareTo(TTL.dividedBy(2)) < 0
+        || !authority.signer().ca().certificate().equals(serverKeys.current().chain().get(1))) {
+      RotatingKeyManager.Credential renewed = issue(serverId(authority.trustDomain()));
+      serverKeys.update(renewed);
+      adminDir.ifPresent(this::writeAdminCredential);
+      listeners.forEach(l -> l.accept(renewed));
     }
   }
 
@@ -92,7 +116,7 @@ public final class LocalIdentities {
     return new RotatingKeyManager.Credential(chain, keys.getPrivate());
   }
 
-  private void writeAdminCredential() {
+  private void writeAdminCredential(Path adminDir) {
     RotatingKeyManager.Credential admin = issue(adminId(authority.trustDomain()));
     try {
       Files.createDirectories(adminDir);

@@ -4,6 +4,7 @@ import dev.trustbridge.ca.api.AdminInterceptor;
 import dev.trustbridge.ca.api.BundleAdminService;
 import dev.trustbridge.ca.api.CertificateAuthorityService;
 import dev.trustbridge.ca.api.EntryAdminService;
+import dev.trustbridge.ca.api.FederationAdminService;
 import dev.trustbridge.ca.api.IstioCertificateService;
 import dev.trustbridge.ca.api.TokenAdminService;
 import dev.trustbridge.ca.authn.AuthenticationInterceptor;
@@ -12,15 +13,19 @@ import dev.trustbridge.ca.authn.JoinTokens;
 import dev.trustbridge.ca.authn.JwtAuthenticator;
 import dev.trustbridge.ca.authority.TrustDomainAuthority;
 import dev.trustbridge.ca.config.DatastoreConfig;
+import dev.trustbridge.ca.config.FederationConfig;
 import dev.trustbridge.ca.config.ServerConfig;
 import dev.trustbridge.ca.config.SvidConfig;
 import dev.trustbridge.ca.config.TrustDomainConfig;
 import dev.trustbridge.ca.distribution.BundleDistributor;
+import dev.trustbridge.ca.federation.Federation;
 import dev.trustbridge.ca.issuance.Authorizer;
 import dev.trustbridge.ca.issuance.CsrValidator;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
 import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.ca.tls.SpiffeTrustManager;
+import dev.trustbridge.federation.client.FederationClientConfig;
+import dev.trustbridge.federation.client.PollingPolicy;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
@@ -47,6 +52,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -60,6 +66,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -90,6 +97,9 @@ public final class TrustbridgeServer implements AutoCloseable {
   private final ScheduledExecutorService maintenance;
   private final Path adminDir;
   private final Map<TrustDomain, TrustDomainAuthority> authorities;
+  private final Federation federation;
+  private final BundleEndpoints endpoints;
+  private final Map<TrustDomain, LocalIdentities> identities;
 
   private TrustbridgeServer(
       JdbcDatastore datastore,
@@ -99,7 +109,10 @@ public final class TrustbridgeServer implements AutoCloseable {
       MetricsServer metricsServer,
       ScheduledExecutorService maintenance,
       Path adminDir,
-      Map<TrustDomain, TrustDomainAuthority> authorities) {
+      Map<TrustDomain, TrustDomainAuthority> authorities,
+      Federation federation,
+      BundleEndpoints endpoints,
+      Map<TrustDomain, LocalIdentities> identities) {
     this.datastore = datastore;
     this.keys = keys;
     this.grpc = grpc;
@@ -108,6 +121,9 @@ public final class TrustbridgeServer implements AutoCloseable {
     this.maintenance = maintenance;
     this.adminDir = adminDir;
     this.authorities = authorities;
+    this.federation = federation;
+    this.endpoints = endpoints;
+    this.identities = identities;
   }
 
   /** Starts the service. */
@@ -183,22 +199,28 @@ public final class TrustbridgeServer implements AutoCloseable {
     Set<TrustDomain> hosted = authorities.keySet();
     TrustDomain first = config.trustDomains().get(0).name();
 
+    AtomicReference<Runnable> bundlesChanged = new AtomicReference<>(() -> {});
+    Federation federation =
+        new Federation(
+            datastore.relationships(),
+            hosted,
+            federationClientConfig(config.federation()),
+            clock,
+            () -> bundlesChanged.get().run());
     BundleDistributor bundles =
         new BundleDistributor(
             authorities,
-            td -> Optional.empty(),
+            federation::bundle,
             id ->
                 datastore.entries().listBySpiffeId(id).stream()
                     .flatMap(e -> e.federatesWith().stream())
                     .collect(Collectors.toSet()));
+    bundlesChanged.set(bundles::changed);
     X509SvidVerifier peerVerifier =
         new X509SvidVerifier(
             td ->
                 Optional.ofNullable(authorities.get(td))
-                    .map(
-                        a ->
-                            (Collection<java.security.cert.X509Certificate>)
-                                a.bundle().x509Authorities()),
+                    .map(a -> (Collection<X509Certificate>) a.bundle().x509Authorities()),
             clock);
 
     Set<SpiffeId> nodeAccounts = config.authn().istio().nodeAccounts();
@@ -220,8 +242,16 @@ public final class TrustbridgeServer implements AutoCloseable {
             Set.of(CertificateAuthorityService.SIGN_METHOD));
 
     Path adminDir = config.dataDir().resolve("admin");
-    LocalIdentities identities =
-        new LocalIdentities(authorities.get(first), providers, clock, adminDir);
+    Map<TrustDomain, LocalIdentities> identities = new LinkedHashMap<>();
+    for (TrustDomain td : hosted) {
+      identities.put(
+          td,
+          new LocalIdentities(
+              authorities.get(td),
+              providers,
+              clock,
+              td.equals(first) ? Optional.of(adminDir) : Optional.empty()));
+    }
     Set<SpiffeId> admins = new TreeSet<>(config.admin().ids());
     hosted.forEach(td -> admins.add(LocalIdentities.adminId(td)));
     AdminInterceptor adminCheck = new AdminInterceptor(admins, datastore.entries());
@@ -234,14 +264,19 @@ public final class TrustbridgeServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(config.grpc().listen().toSocketAddress())
-            .sslContext(serverTls(identities, peerVerifier, hosted))
+            .sslContext(serverTls(identities.get(first), peerVerifier, hosted))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .intercept(authn)
             .addService(new CertificateAuthorityService(issuer, bundles))
             .addService(
                 ServerInterceptors.intercept(
                     new EntryAdminService(
-                        datastore.entries(), hosted, maxLeafTtl, datastore.auditLog(), clock),
+                        datastore.entries(),
+                        hosted,
+                        maxLeafTtl,
+                        datastore.auditLog(),
+                        clock,
+                        bundles::changed),
                     adminCheck))
             .addService(
                 ServerInterceptors.intercept(
@@ -253,7 +288,13 @@ public final class TrustbridgeServer implements AutoCloseable {
                         datastore.auditLog(),
                         clock),
                     adminCheck))
-            .addService(ServerInterceptors.intercept(new BundleAdminService(bundles), adminCheck))
+            .addService(
+                ServerInterceptors.intercept(
+                    new BundleAdminService(bundles, federation), adminCheck))
+            .addService(
+                ServerInterceptors.intercept(
+                    new FederationAdminService(federation, datastore.auditLog(), clock),
+                    adminCheck))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
     if (config.authn().istio().enabled()) {
@@ -268,6 +309,14 @@ public final class TrustbridgeServer implements AutoCloseable {
           "cannot listen on " + config.grpc().listen() + ": " + e.getMessage(),
           e);
     }
+    BundleEndpoints endpoints;
+    try {
+      endpoints = BundleEndpoints.start(config.trustDomains(), authorities, identities, clock);
+    } catch (RuntimeException e) {
+      grpc.shutdownNow();
+      throw e;
+    }
+    federation.start();
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     MetricsServer metricsServer =
         config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
@@ -280,7 +329,7 @@ public final class TrustbridgeServer implements AutoCloseable {
               return t;
             });
     maintenance.scheduleWithFixedDelay(
-        () -> maintain(authorities.values(), identities, datastore, clock),
+        () -> maintain(authorities.values(), identities.values(), datastore, clock),
         MAINTENANCE_PERIOD.toSeconds(),
         MAINTENANCE_PERIOD.toSeconds(),
         TimeUnit.SECONDS);
@@ -290,7 +339,17 @@ public final class TrustbridgeServer implements AutoCloseable {
         hosted,
         adminDir);
     return new TrustbridgeServer(
-        datastore, keys, grpc, health, metricsServer, maintenance, adminDir, authorities);
+        datastore,
+        keys,
+        grpc,
+        health,
+        metricsServer,
+        maintenance,
+        adminDir,
+        authorities,
+        federation,
+        endpoints,
+        identities);
   }
 
   private static Caller.Svid verifyPeer(
@@ -316,16 +375,30 @@ public final class TrustbridgeServer implements AutoCloseable {
 
   private static void maintain(
       Collection<TrustDomainAuthority> authorities,
-      LocalIdentities identities,
+      Collection<LocalIdentities> identities,
       JdbcDatastore datastore,
       Clock clock) {
     try {
       authorities.forEach(TrustDomainAuthority::rotateIfDue);
-      identities.renewIfDue();
+      identities.forEach(LocalIdentities::renewIfDue);
       datastore.joinTokens().deleteExpired(clock.instant());
     } catch (RuntimeException e) {
       LOG.warn("maintenance failed; will retry: {}", e.toString());
     }
+  }
+
+  private static FederationClientConfig federationClientConfig(FederationConfig config) {
+    FederationClientConfig defaults = FederationClientConfig.defaults();
+    return new FederationClientConfig(
+        new PollingPolicy(
+            config.minPollInterval(),
+            config.maxPollInterval(),
+            config.defaultPollInterval(),
+            PollingPolicy.defaults().jitter()),
+        defaults.connectTimeout(),
+        defaults.readTimeout(),
+        defaults.maxBundleBytes(),
+        defaults.maxRedirects());
   }
 
   private static X509SvidIssuer.LeafPolicy leafPolicy(SvidConfig svid) {
@@ -367,6 +440,21 @@ public final class TrustbridgeServer implements AutoCloseable {
     return authorities.get(td);
   }
 
+  /** The port of a hosted trust domain's bundle endpoint, if it has one. */
+  public Optional<Integer> bundleEndpointPort(TrustDomain td) {
+    return endpoints.port(td);
+  }
+
+  /** This server's federation with peer trust domains. */
+  public Federation federation() {
+    return federation;
+  }
+
+  /** Runs the periodic maintenance (rotation, renewals, token clean-up) now. */
+  public void maintainNow() {
+    maintain(authorities.values(), identities.values(), datastore, Clock.systemUTC());
+  }
+
   /** Blocks until the server terminates. */
   public void awaitTermination() throws InterruptedException {
     grpc.awaitTermination();
@@ -385,6 +473,8 @@ public final class TrustbridgeServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    federation.close();
+    endpoints.close();
     if (metricsServer != null) {
       metricsServer.close();
     }
