@@ -162,8 +162,8 @@ public final class Pkcs11KeyManager implements KeyManager, AutoCloseable {
   }
 
   /**
-   * Releases the token; the last manager of the token in this process logs out. Keys handed out
-   * by this manager refuse to sign afterwards ({@code FAILED_PRECONDITION}). Idempotent.
+   * Releases the token; the last manager of the token in this process logs out. Keys handed out by
+   * this manager refuse to sign afterwards ({@code FAILED_PRECONDITION}). Idempotent.
    */
   @Override
   public void close() {

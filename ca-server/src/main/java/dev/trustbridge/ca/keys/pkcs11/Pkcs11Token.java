@@ -66,8 +66,7 @@ final class Pkcs11Token {
   private final Set<String> pending = new HashSet<>();
   private final Map<String, StoredKey> loaded = new HashMap<>();
 
-  private Pkcs11Token(
-      Address address, Provider provider, KeyStore keyStore, char[] loginPin) {
+  private Pkcs11Token(Address address, Provider provider, KeyStore keyStore, char[] loginPin) {
     this.address = address;
     this.provider = provider;
     this.keyStore = keyStore;

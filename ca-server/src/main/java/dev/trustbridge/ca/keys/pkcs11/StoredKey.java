@@ -5,9 +5,9 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 
 /**
- * One key entry on the token as this process knows it: the handle of the (non-extractable)
- * private key object and the public key read from the entry's placeholder certificate. Shared by
- * all {@link Pkcs11CaKey}s handed out for the entry, so that deleting it stops them all.
+ * One key entry on the token as this process knows it: the handle of the (non-extractable) private
+ * key object and the public key read from the entry's placeholder certificate. Shared by all {@link
+ * Pkcs11CaKey}s handed out for the entry, so that deleting it stops them all.
  */
 final class StoredKey {
   final String label;

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 import javax.security.auth.login.FailedLoginException;
 
 /**
- * Turns what SunPKCS11 throws into {@link TrustbridgeException}s. SunPKCS11 reports token errors
- * as {@code ProviderException}, {@code KeyStoreException}, {@code IOException} or {@code
+ * Turns what SunPKCS11 throws into {@link TrustbridgeException}s. SunPKCS11 reports token errors as
+ * {@code ProviderException}, {@code KeyStoreException}, {@code IOException} or {@code
  * GeneralSecurityException} wrapping its internal {@code PKCS11Exception}, whose message is the
  * {@code CKR_*} name; that name is read from the cause chain (the class itself is not exported).
  * Messages name the operation and the {@code CKR_*} code, never the PIN.
@@ -48,7 +48,7 @@ final class TokenErrors {
   /** The token failed while doing {@code operation}: UNAVAILABLE, the caller may retry. */
   static TrustbridgeException unavailable(String operation, Throwable error) {
     return TrustbridgeException.unavailable(
-        operation + " failed: the PKCS#11 token did not complete it" + detail(error), error);
+        operation + " failed on the PKCS#11 token" + detailOrCause(error), error);
   }
 
   static TrustbridgeException loginRefused(String token, Throwable error) {
@@ -64,5 +64,28 @@ final class TokenErrors {
 
   private static String detail(Throwable error) {
     return ckr(error).map(code -> " (" + code + ")").orElse("");
+  }
+
+  /**
+   * The {@code CKR_*} code or else the innermost message (SunPKCS11's own, such as "slotListIndex
+   * is 9 but token only has 2 slots"), which carry no secrets: SunPKCS11 never puts a PIN or key
+   * value in a message.
+   */
+  private static String detailOrCause(Throwable error) {
+    String detail = detail(error);
+    if (!detail.isEmpty() || error == null) {
+      return detail;
+    }
+    String message = null;
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+    }
+    if (message == null) {
+      return " (" + error.getClass().getSimpleName() + ")";
+    }
+    message = message.replaceAll("\\p{Cntrl}", " ");
+    return " (" + (message.length() > 200 ? message.substring(0, 200) + "..." : message) + ")";
   }
 }

@@ -26,18 +26,17 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * ends.
  *
  * <p>SoftHSM reads {@code SOFTHSM2_CONF} from the process environment when the library is
- * initialized, and a JVM cannot change its own environment. So the tests use whatever
- * configuration the environment gives, the same for {@code softhsm2-util} (a child process that
- * inherits it) and for the library loaded into this JVM: by default {@code
- * /etc/softhsm/softhsm2.conf}, tokens in {@code /var/lib/softhsm/tokens/} (root or group {@code
- * softhsm}). Each run creates uniquely labelled tokens ({@code tb-<pid>-<role>-<random>}) with
- * random PINs and deletes them afterwards; tokens left by runs whose process is gone are deleted
- * first.
+ * initialized, and a JVM cannot change its own environment. So the tests use whatever configuration
+ * the environment gives, the same for {@code softhsm2-util} (a child process that inherits it) and
+ * for the library loaded into this JVM: by default {@code /etc/softhsm/softhsm2.conf}, tokens in
+ * {@code /var/lib/softhsm/tokens/} (root or group {@code softhsm}). Each run creates uniquely
+ * labelled tokens ({@code tb-<pid>-<role>-<random>}) with random PINs and deletes them afterwards;
+ * tokens left by runs whose process is gone are deleted first.
  *
- * <p>SoftHSM's slot order is not stable across processes, and the library sees only the tokens
- * that existed when this JVM first initialized it. So all tokens are created before the first
- * use, and each token's {@code slotListIndex} is found from inside this JVM: by logging in to
- * every slot with each token's (unique) PIN.
+ * <p>SoftHSM's slot order is not stable across processes, and the library sees only the tokens that
+ * existed when this JVM first initialized it. So all tokens are created before the first use, and
+ * each token's {@code slotListIndex} is found from inside this JVM: by logging in to every slot
+ * with each token's (unique) PIN.
  */
 final class SoftHsm implements BeforeAllCallback, ParameterResolver {
   static final Path LIBRARY = Path.of("/usr/lib/softhsm/libsofthsm2.so");
@@ -123,8 +122,8 @@ final class SoftHsm implements BeforeAllCallback, ParameterResolver {
     for (Role role : Role.values()) {
       String label =
           String.format(
-              "tb-%d-%s-%04x", pid, role.name().toLowerCase(java.util.Locale.ROOT),
-              RANDOM.nextInt(0x10000));
+              "tb-%d-%s-%04x",
+              pid, role.name().toLowerCase(java.util.Locale.ROOT), RANDOM.nextInt(0x10000));
       String pin = String.format("%08d", RANDOM.nextInt(100_000_000));
       softhsm2Util(
           "--init-token",
@@ -150,7 +149,11 @@ final class SoftHsm implements BeforeAllCallback, ParameterResolver {
     }
     if (found.size() != labels.size()) {
       throw new IllegalStateException(
-          "created SoftHSM tokens " + labels.values() + " but found only " + found + " in the"
+          "created SoftHSM tokens "
+              + labels.values()
+              + " but found only "
+              + found
+              + " in the"
               + " library's slot list");
     }
     return new Tokens(found);
