@@ -396,7 +396,12 @@ public final class VaultSession implements AutoCloseable {
       response =
           authCall(
               "log in to Vault with Kubernetes at " + where,
-              () -> anonymous.auth().loginByKubernetes(kubernetes.role(), jwt, kubernetes.mount()));
+              // The driver's third argument is the auth path ("auth/<mount>"), not the mount
+              // (unlike loginByAppRole's first argument).
+              () ->
+                  anonymous
+                      .auth()
+                      .loginByKubernetes(kubernetes.role(), jwt, "auth/" + kubernetes.mount()));
     } else {
       throw new IllegalStateException("a fixed Vault token cannot log in");
     }

@@ -219,8 +219,8 @@ public final class VaultTransitKeyManager implements KeyManager, AutoCloseable {
     String name = vaultName(keyId);
     requireOpen();
     synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
-      incarnations.put(name, nextIncarnation.incrementAndGet());
       if (session.read(path("keys/" + name)).notFound()) {
+        incarnations.put(name, nextIncarnation.incrementAndGet());
         return;
       }
       VaultReply allowed =
@@ -242,8 +242,14 @@ public final class VaultTransitKeyManager implements KeyManager, AutoCloseable {
             ErrorCode.FAILED_PRECONDITION,
             "Vault refused to delete key '" + keyId + "' (HTTP " + deleted.status() + ")");
       }
+      incarnations.put(name, nextIncarnation.incrementAndGet());
       LOG.info("deleted Vault Transit key id={} vault={}", keyId, path("keys/" + name));
     }
+  }
+
+  /** The mount and key name prefix of this manager. */
+  public Settings settings() {
+    return settings;
   }
 
   /** Stops this manager and its keys from making requests; the session stays open. */

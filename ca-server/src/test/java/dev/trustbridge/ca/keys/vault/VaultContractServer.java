@@ -104,6 +104,8 @@ public final class VaultContractServer implements AutoCloseable {
   private final Map<String, LoginRole> kubernetesRoles = new ConcurrentHashMap<>();
   private final List<String> kubernetesJwtsSeen = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> logins = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger renewals =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean lieOnSign;
   private volatile boolean denyEverything;
   private volatile boolean pkiAnswersForAnotherKey;
@@ -217,6 +219,11 @@ public final class VaultContractServer implements AutoCloseable {
 
   public int logins(String mount) {
     return logins.getOrDefault(mount, 0);
+  }
+
+  /** How many successful {@code auth/token/renew-self} calls there were. */
+  public int renewals() {
+    return renewals.get();
   }
 
   public List<String> kubernetesJwtsSeen() {
@@ -423,6 +430,7 @@ public final class VaultContractServer implements AutoCloseable {
                   + "s\"; TTL value is capped accordingly"));
     }
     caller.expiresAt = now.plus(granted);
+    renewals.incrementAndGet();
     return Answer.ok(answer.set("auth", caller.auth(granted)));
   }
 
