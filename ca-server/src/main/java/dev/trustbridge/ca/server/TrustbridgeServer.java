@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.server;
 
 import dev.trustbridge.ca.api.AdminInterceptor;
+import dev.trustbridge.ca.api.AuthorityAdminService;
 import dev.trustbridge.ca.api.BundleAdminService;
 import dev.trustbridge.ca.api.CertificateAuthorityService;
 import dev.trustbridge.ca.api.EntryAdminService;
@@ -295,6 +296,8 @@ public final class TrustbridgeServer implements AutoCloseable {
                 ServerInterceptors.intercept(
                     new FederationAdminService(federation, datastore.auditLog(), clock),
                     adminCheck))
+            .addService(
+                ServerInterceptors.intercept(new AuthorityAdminService(authorities), adminCheck))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
     if (config.authn().istio().enabled()) {
