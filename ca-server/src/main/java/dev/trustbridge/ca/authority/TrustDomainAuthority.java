@@ -125,7 +125,8 @@ public final class TrustDomainAuthority {
   private final Settings settings;
   private final AuthorityStore authorities;
   private final BundleSequenceStore sequences;
-  private final KeyManager keys;
+  private final KeyManager rootKeys;
+  private final KeyManager intermediateKeys;
   private final AuditLog audit;
   private final Clock clock;
   private final List<Consumer<SpiffeBundle>> listeners = new CopyOnWriteArrayList<>();
@@ -140,10 +141,27 @@ public final class TrustDomainAuthority {
       KeyManager keys,
       AuditLog audit,
       Clock clock) {
+    this(settings, authorities, sequences, keys, keys, audit, clock);
+  }
+
+  /**
+   * With root keys and intermediate keys in different backends: a root kept in Vault or an HSM is
+   * needed only to sign intermediates, while leaves are signed by an intermediate whose key this
+   * replica holds, so issuance goes on while the root's backend is down.
+   */
+  public TrustDomainAuthority(
+      Settings settings,
+      AuthorityStore authorities,
+      BundleSequenceStore sequences,
+      KeyManager rootKeys,
+      KeyManager intermediateKeys,
+      AuditLog audit,
+      Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.authorities = Objects.requireNonNull(authorities, "authorities");
     this.sequences = Objects.requireNonNull(sequences, "sequences");
-    this.keys = Objects.requireNonNull(keys, "keys");
+    this.rootKeys = Objects.requireNonNull(rootKeys, "rootKeys");
+    this.intermediateKeys = Objects.requireNonNull(intermediateKeys, "intermediateKeys");
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
@@ -391,7 +409,7 @@ public final class TrustDomainAuthority {
 
   private AuthorityRecord createRoot(AuthorityState state) {
     String id = newId("root");
-    CaKey key = keys.generate(id, settings.keyType());
+    CaKey key = rootKeys.generate(id, settings.keyType());
     X509Certificate certificate =
         CaCertificateBuilder.selfSigned(trustDomain(), key, clock)
             .organization(settings.organization())
@@ -403,7 +421,7 @@ public final class TrustDomainAuthority {
   private AuthorityRecord createIntermediate(AuthorityRecord root, AuthorityState state) {
     IssuingCa rootCa = IssuingCa.of(JournalView.certificate(root), key(root));
     String id = newId("intermediate");
-    CaKey key = keys.generate(id, settings.keyType());
+    CaKey key = intermediateKeys.generate(id, settings.keyType());
     X509Certificate certificate =
         CaCertificateBuilder.intermediate(trustDomain(), key.publicKey(), rootCa, clock)
             .organization(settings.organization())
@@ -496,6 +514,7 @@ public final class TrustDomainAuthority {
   }
 
   private CaKey key(AuthorityRecord record) {
+    KeyManager keys = record.kind() == AuthorityKind.ROOT ? rootKeys : intermediateKeys;
     return keys.find(record.keyId())
         .orElseThrow(
             () ->

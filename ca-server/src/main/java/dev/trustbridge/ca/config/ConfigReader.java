@@ -32,7 +32,9 @@ final class ConfigReader {
 
   private enum KeysType {
     FILE,
-    MEMORY
+    MEMORY,
+    PKCS11,
+    VAULT_TRANSIT
   }
 
   private final Path baseDir;
@@ -161,9 +163,17 @@ final class ConfigReader {
       n.ignore("dir", "passphrase_env", "passphrase_file");
       return null;
     }
-    if (type == KeysType.MEMORY) {
+    if (type != KeysType.FILE) {
       n.forbid("only for type: file", "dir", "passphrase_env", "passphrase_file");
+    }
+    if (type == KeysType.MEMORY) {
       return n.build(KeysConfig.MemoryKeys::new);
+    }
+    if (type == KeysType.PKCS11) {
+      return KeyBackendReader.pkcs11(n, baseDir);
+    }
+    if (type == KeysType.VAULT_TRANSIT) {
+      return KeyBackendReader.vaultTransit(n, baseDir);
     }
     Path dir = n.get("dir").value(ValueType.path(dataDir), dataDir.resolve("keys"));
     String passphraseEnv = n.get("passphrase_env").value(ValueType.ENV_VAR, null);

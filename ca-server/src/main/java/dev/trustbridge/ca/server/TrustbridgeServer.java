@@ -92,6 +92,7 @@ public final class TrustbridgeServer implements AutoCloseable {
 
   private final JdbcDatastore datastore;
   private final KeyManager keys;
+  private final KeyManager intermediateKeys;
   private final Server grpc;
   private final HealthStatusManager health;
   private final MetricsServer metricsServer;
@@ -105,6 +106,7 @@ public final class TrustbridgeServer implements AutoCloseable {
   private TrustbridgeServer(
       JdbcDatastore datastore,
       KeyManager keys,
+      KeyManager intermediateKeys,
       Server grpc,
       HealthStatusManager health,
       MetricsServer metricsServer,
@@ -116,6 +118,7 @@ public final class TrustbridgeServer implements AutoCloseable {
       Map<TrustDomain, LocalIdentities> identities) {
     this.datastore = datastore;
     this.keys = keys;
+    this.intermediateKeys = intermediateKeys;
     this.grpc = grpc;
     this.health = health;
     this.metricsServer = metricsServer;
@@ -138,10 +141,16 @@ public final class TrustbridgeServer implements AutoCloseable {
     LOG.info("crypto providers: {}", providers.describe());
     JdbcDatastore datastore = JdbcDatastore.openSqlite(sqlite.path(), clock);
     KeyManager keys = null;
+    KeyManager intermediateKeys = null;
     try {
       keys = KeyBackends.open(config.keys(), providers);
-      return start(config, clock, providers, datastore, keys);
+      intermediateKeys =
+          KeyBackends.intermediates(config.keys(), config.dataDir(), keys, providers);
+      return start(config, clock, providers, datastore, keys, intermediateKeys);
     } catch (RuntimeException e) {
+      if (intermediateKeys != keys) {
+        closeQuietly(intermediateKeys);
+      }
       closeQuietly(keys);
       datastore.close();
       throw e;
@@ -153,7 +162,8 @@ public final class TrustbridgeServer implements AutoCloseable {
       Clock clock,
       CryptoProviders providers,
       JdbcDatastore datastore,
-      KeyManager keys) {
+      KeyManager keys,
+      KeyManager intermediateKeys) {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Map<TrustDomain, TrustDomainAuthority> authorities = new LinkedHashMap<>();
     Map<TrustDomain, X509SvidIssuer.LeafPolicy> policies = new LinkedHashMap<>();
@@ -173,6 +183,7 @@ public final class TrustbridgeServer implements AutoCloseable {
               datastore.authorities(),
               datastore.bundleSequences(),
               keys,
+              intermediateKeys,
               datastore.auditLog(),
               clock);
       authority.initialize();
@@ -344,6 +355,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     return new TrustbridgeServer(
         datastore,
         keys,
+        intermediateKeys,
         grpc,
         health,
         metricsServer,
@@ -480,6 +492,9 @@ public final class TrustbridgeServer implements AutoCloseable {
     endpoints.close();
     if (metricsServer != null) {
       metricsServer.close();
+    }
+    if (intermediateKeys != keys) {
+      closeQuietly(intermediateKeys);
     }
     closeQuietly(keys);
     datastore.close();

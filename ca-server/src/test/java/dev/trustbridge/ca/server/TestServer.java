@@ -25,12 +25,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /** A real Trustbridge server on 127.0.0.1 port 0 for end-to-end tests, and client helpers. */
-final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable {
   /** A clock tests can move. */
-  static final class MutableClock extends Clock {
+  public static final class MutableClock extends Clock {
     private volatile Instant now = Instant.now();
 
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
       now = now.plus(duration);
     }
 
@@ -50,12 +50,12 @@ final class TestServer implements AutoCloseable {
     }
   }
 
-  final Path dataDir;
-  final MutableClock clock;
-  final TrustbridgeServer server;
+  public final Path dataDir;
+  public final MutableClock clock;
+  public final TrustbridgeServer server;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  TestServer(Path dataDir, String extraYaml, MutableClock clock) {
+  public TestServer(Path dataDir, String extraYaml, MutableClock clock) {
     this.dataDir = dataDir;
     this.clock = clock;
     String yaml =
@@ -71,21 +71,21 @@ final class TestServer implements AutoCloseable {
     this.server = TrustbridgeServer.start(ServerConfig.parse(yaml, dataDir), clock);
   }
 
-  String target() {
+  public String target() {
     return "127.0.0.1:" + server.grpcPort();
   }
 
-  List<X509Certificate> anchors() {
+  public List<X509Certificate> anchors() {
     return ClientTls.readCertificates(server.adminDir().resolve("bundle.pem"));
   }
 
   /** A channel without a client certificate. */
-  ManagedChannel anonymous() {
+  public ManagedChannel anonymous() {
     return track(ClientTls.channel(target(), anchors(), Optional.empty()));
   }
 
   /** A channel presenting the local admin credential. */
-  ManagedChannel admin() {
+  public ManagedChannel admin() {
     return track(
         ClientTls.channel(
             target(),
@@ -97,7 +97,7 @@ final class TestServer implements AutoCloseable {
   }
 
   /** A channel presenting an SVID obtained earlier. */
-  ManagedChannel withSvid(Svid svid) {
+  public ManagedChannel withSvid(Svid svid) {
     return track(
         ClientTls.channel(
             target(),
@@ -112,16 +112,16 @@ final class TestServer implements AutoCloseable {
   }
 
   /** A key pair with its CSR. */
-  record Csr(KeyPair keys, byte[] der) {
-    ByteString bytes() {
+  public record Csr(KeyPair keys, byte[] der) {
+    public ByteString bytes() {
       return ByteString.copyFrom(der);
     }
   }
 
   /** An obtained SVID: chain (leaf first) and key. */
-  record Svid(List<X509Certificate> chain, KeyPair keys) {}
+  public record Svid(List<X509Certificate> chain, KeyPair keys) {}
 
-  static Csr csr(KeyType type) throws Exception {
+  public static Csr csr(KeyType type) throws Exception {
     KeyPair keys = CryptoProviders.bouncyCastleOnly().keyPairGenerator(type).generateKeyPair();
     byte[] der =
         new JcaPKCS10CertificationRequestBuilder(new X500Principal(""), keys.getPublic())
@@ -133,7 +133,7 @@ final class TestServer implements AutoCloseable {
     return new Csr(keys, der);
   }
 
-  static List<X509Certificate> chain(SignX509SvidResponse response) throws Exception {
+  public static List<X509Certificate> chain(SignX509SvidResponse response) throws Exception {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     List<X509Certificate> chain = new ArrayList<>();
     for (ByteString der : response.getCertChainList()) {
