@@ -295,6 +295,31 @@ class IssuanceEndToEndTest {
   }
 
   @Test
+  void secondTrustDomain_hasItsOwnCaChainAndBundle() throws Exception {
+    SpiffeId otherAgent = SpiffeId.parse("spiffe://other.org/agent/node1");
+    Svid agent = bootstrapAgent(otherAgent);
+    TrustDomain other = TrustDomain.parse("other.org");
+    SpiffeBundle otherBundle = server.server.authority(other).bundle();
+    SpiffeId verified =
+        new X509SvidVerifier(
+                td ->
+                    td.equals(other)
+                        ? Optional.of(otherBundle.x509Authorities())
+                        : Optional.empty(),
+                server.clock)
+            .verify(agent.chain())
+            .spiffeId();
+    assertEquals(otherAgent, verified);
+    // example.org's bundle does not validate it: the trust domains do not share a CA.
+    assertThrows(
+        dev.trustbridge.spiffe.error.TrustbridgeException.class,
+        () ->
+            new X509SvidVerifier(td -> Optional.of(bundle().x509Authorities()), server.clock)
+                .verify(agent.chain()));
+    assertFalse(otherBundle.x509Authorities().equals(bundle().x509Authorities()));
+  }
+
+  @Test
   void everyIssuanceAndRefusal_isAudited() throws Exception {
     Svid agent = bootstrapAgent(AGENT);
     code(
