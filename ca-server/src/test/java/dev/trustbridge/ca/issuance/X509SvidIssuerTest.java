@@ -319,7 +319,10 @@ class X509SvidIssuerTest {
   void issue_afterRotation_isSignedByTheNewIntermediateAndVerifiesWithTheSameBundle()
       throws Exception {
     X509Certificate before = authority.signer().ca().certificate();
+    // Prepared at half of its life, activated at five sixths.
     clock.advance(INTERMEDIATE_TTL.dividedBy(2).plusSeconds(1));
+    authority.rotateIfDue();
+    clock.advance(INTERMEDIATE_TTL.dividedBy(3));
     authority.rotateIfDue();
 
     X509SvidIssuer.Issued issued =
