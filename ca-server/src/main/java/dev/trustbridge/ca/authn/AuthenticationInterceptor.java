@@ -12,11 +12,14 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -25,6 +28,13 @@ import javax.net.ssl.SSLSession;
  * gRPC context. Credentials, in order of precedence: {@code authorization: Bearer <JWT>}, {@code
  * authorization: JoinToken <token>} (only on the methods that issue agent SVIDs), then the mTLS
  * client certificate, which must be an X509-SVID of a hosted trust domain.
+ *
+ * <p>A verified mTLS caller is remembered in its {@link SSLSession}, so the peer chain is verified
+ * once per TLS session rather than on every call. The remembered caller is used only while the
+ * trust version (see {@link #AuthenticationInterceptor(PeerVerifier, JwtAuthenticator, JoinTokens,
+ * Set, Supplier, Clock)}) equals the one it was verified against and the clock is before the
+ * earliest notAfter of the peer's chain; otherwise the chain is verified again. Failures are never
+ * remembered.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
   /** The authenticated caller of the current call. */
@@ -53,20 +63,55 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
           "grpc.reflection.v1.ServerReflection",
           "grpc.reflection.v1alpha.ServerReflection");
 
+  /** The {@link SSLSession} value name under which a verified caller is remembered. */
+  static final String SESSION_CALLER = "dev.trustbridge.ca.authn.caller";
+
+  /** A caller verified in one TLS session, and what the verification depended on. */
+  private record VerifiedPeer(
+      Caller.Svid caller, X509Certificate leaf, Object trustVersion, Instant validUntil) {}
+
   private final PeerVerifier peerVerifier;
   private final JwtAuthenticator jwts;
   private final JoinTokens joinTokens;
   private final Set<String> joinTokenMethods;
+  private final Supplier<?> trustVersion; // null: verify every call
+  private final Clock clock;
 
+  /** Verifies the mTLS peer on every call (nothing is remembered per TLS session). */
   public AuthenticationInterceptor(
       PeerVerifier peerVerifier,
       JwtAuthenticator jwts,
       JoinTokens joinTokens,
       Set<String> joinTokenMethods) {
+    this(peerVerifier, jwts, joinTokens, joinTokenMethods, null, null);
+  }
+
+  /**
+   * Verifies the mTLS peer once per TLS session, and again when the trust changed or the chain
+   * expired.
+   *
+   * @param trustVersion the identity of what {@code peerVerifier} trusts right now, compared with
+   *     {@link Object#equals}: it must change whenever a verification could come out differently
+   *     (e.g. the list of the hosted trust domains' current bundles, which are replaced, never
+   *     mutated, when their roots change); called on every mTLS call, so it must be cheap
+   * @param clock read on every call to compare with the chain's earliest notAfter
+   */
+  public AuthenticationInterceptor(
+      PeerVerifier peerVerifier,
+      JwtAuthenticator jwts,
+      JoinTokens joinTokens,
+      Set<String> joinTokenMethods,
+      Supplier<?> trustVersion,
+      Clock clock) {
     this.peerVerifier = Objects.requireNonNull(peerVerifier, "peerVerifier");
     this.jwts = Objects.requireNonNull(jwts, "jwts");
     this.joinTokens = Objects.requireNonNull(joinTokens, "joinTokens");
     this.joinTokenMethods = Set.copyOf(joinTokenMethods);
+    if ((trustVersion == null) != (clock == null)) {
+      throw new IllegalArgumentException("trustVersion and clock go together");
+    }
+    this.trustVersion = trustVersion;
+    this.clock = clock;
   }
 
   @Override
@@ -102,15 +147,38 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
       }
       throw unauthenticated(BAD_AUTHORIZATION);
     }
-    List<X509Certificate> chain = peerChain(call);
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    List<X509Certificate> chain = peerChain(session);
     if (chain.isEmpty()) {
       throw unauthenticated(NO_CREDENTIALS);
     }
-    return peerVerifier.verify(chain);
+    if (trustVersion == null) {
+      return peerVerifier.verify(chain);
+    }
+    return verifyOncePerSession(session, chain);
   }
 
-  private static List<X509Certificate> peerChain(ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+  private Caller.Svid verifyOncePerSession(SSLSession session, List<X509Certificate> chain) {
+    Object version = trustVersion.get();
+    Instant now = clock.instant();
+    X509Certificate leaf = chain.get(0);
+    if (session.getValue(SESSION_CALLER) instanceof VerifiedPeer remembered
+        && remembered.trustVersion().equals(version)
+        && now.isBefore(remembered.validUntil())
+        && remembered.leaf().equals(leaf)) {
+      return remembered.caller();
+    }
+    Caller.Svid caller = peerVerifier.verify(chain); // throws: nothing is remembered
+    Instant validUntil =
+        chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
+    if (caller.certificateExpiry().isBefore(validUntil)) {
+      validUntil = caller.certificateExpiry();
+    }
+    session.putValue(SESSION_CALLER, new VerifiedPeer(caller, leaf, version, validUntil));
+    return caller;
+  }
+
+  private static List<X509Certificate> peerChain(SSLSession session) {
     if (session == null) {
       return List.of();
     }

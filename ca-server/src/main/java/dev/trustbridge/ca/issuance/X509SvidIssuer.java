@@ -10,7 +10,6 @@ import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import dev.trustbridge.spiffe.keys.KeyType;
 import dev.trustbridge.spiffe.svid.X509SvidBuilder;
-import dev.trustbridge.spiffe.svid.X509SvidProfileChecker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.security.cert.X509Certificate;
@@ -145,6 +144,8 @@ public final class X509SvidIssuer {
       }
       Duration ttl = ttl(policy, grant.ttl(), requestedTtl);
       TrustDomainAuthority.Signer signer = authorities.get(td).signer();
+      // build() checks what it signed (X509SvidProfileChecker.checkLeaf: profile, issuer and
+      // signature) and throws INTERNAL on any violation, so the leaf is not checked again here.
       X509Certificate leaf =
           X509SvidBuilder.newBuilder(signer.ca(), clock)
               .spiffeId(grant.spiffeId())
@@ -152,7 +153,6 @@ public final class X509SvidIssuer {
               .dnsNames(grant.dnsNames())
               .ttl(ttl)
               .build();
-      X509SvidProfileChecker.checkLeaf(leaf, signer.ca().certificate());
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(leaf);
       chain.addAll(signer.chain());

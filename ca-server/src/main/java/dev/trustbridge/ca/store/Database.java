@@ -8,13 +8,23 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One JDBC connection, used by one thread at a time, and the one place where {@link SQLException}s
- * become {@link TrustbridgeException}s. Every unit of work runs in its own transaction.
+ * The datastore's connections, and the one place where {@link SQLException}s become {@link
+ * TrustbridgeException}s. Every unit of work runs in its own transaction.
+ *
+ * <p>Writes run on one connection, one at a time, behind a lock: SQLite has a single writer anyway,
+ * and waiting here is cheaper than waiting on its busy timeout. Reads, when a {@link
+ * ConnectionSource} for readers is given, run on a small pool of their own connections: in WAL mode
+ * a reader sees the last committed state and never waits for a writer, so an entry lookup does not
+ * queue behind another call's commit and fsync. Without a reader source, reads share the writer's
+ * connection and lock.
  *
  * <p>Messages never carry SQL or values: the {@link SQLException} is kept as the cause, for the
  * server log only.
@@ -31,23 +41,58 @@ final class Database implements AutoCloseable {
     T run(Connection connection) throws SQLException;
   }
 
+  /** Opens a new connection to the same database, set up like the writer's. */
+  @FunctionalInterface
+  interface ConnectionSource {
+    Connection open() throws SQLException;
+  }
+
   private final Dialect dialect;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
-  private boolean closed;
+  private final LongAdder writeCommits = new LongAdder();
+  private final ConnectionSource readerSource; // null: reads use the writer's connection
+  private final Semaphore readerPermits;
+  private final ConcurrentLinkedQueue<Connection> idleReaders = new ConcurrentLinkedQueue<>();
+  private volatile boolean closed;
 
+  /** One connection for everything, reads included. */
   Database(Dialect dialect, Connection connection) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.readerSource = null;
+    this.readerPermits = null;
+  }
+
+  /**
+   * Writes on {@code writer}; reads on at most {@code maxReaders} connections from {@code readers},
+   * opened when first needed and kept until {@link #close()}.
+   */
+  Database(Dialect dialect, Connection writer, ConnectionSource readers, int maxReaders) {
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
+    this.connection = Objects.requireNonNull(writer, "writer");
+    this.readerSource = Objects.requireNonNull(readers, "readers");
+    if (maxReaders < 1) {
+      throw new IllegalArgumentException("maxReaders must be at least 1");
+    }
+    this.readerPermits = new Semaphore(maxReaders);
   }
 
   Dialect dialect() {
     return dialect;
   }
 
+  /** How many write transactions committed; for tests of batching. */
+  long writeCommits() {
+    return writeCommits.sum();
+  }
+
   /** Runs {@code work} in a read-only transaction. */
   <T> T read(Work<T> work) {
-    return run(false, work, null);
+    if (readerSource == null) {
+      return run(false, work, null);
+    }
+    return runOnReader(work);
   }
 
   /** Runs {@code work} in a write transaction; a unique violation is an internal error. */
@@ -67,49 +112,116 @@ final class Database implements AutoCloseable {
     lock.lock();
     try {
       if (closed) {
-        throw new TrustbridgeException(
-            ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed"));
+        throw closedError();
       }
-      boolean begun = false;
-      try {
-        if (write) {
-          dialect.beginWrite(connection);
-        } else {
-          dialect.beginRead(connection);
-        }
-        begun = true;
-        T result = work.run(connection);
-        dialect.commit(connection);
-        return result;
-      } catch (SQLException e) {
-        if (begun) {
-          rollbackQuietly(e);
-        }
-        throw translate(e, alreadyExistsMessage);
-      } catch (RuntimeException | Error e) {
-        if (begun) {
-          rollbackQuietly(e);
-        }
-        throw e;
+      T result = transaction(connection, write, work, alreadyExistsMessage);
+      if (write) {
+        writeCommits.increment();
       }
+      return result;
     } finally {
       lock.unlock();
     }
   }
 
-  private void rollbackQuietly(Throwable failure) {
+  private <T> T runOnReader(Work<T> work) {
+    readerPermits.acquireUninterruptibly();
+    Connection reader = null;
+    boolean healthy = false;
     try {
-      dialect.rollback(connection);
+      if (closed) {
+        throw closedError();
+      }
+      reader = idleReaders.poll();
+      if (reader == null) {
+        reader = openReader();
+      }
+      T result = transaction(reader, false, work, null);
+      healthy = true;
+      return result;
+    } catch (TrustbridgeException e) {
+      // A read that failed for a reason of its own (bad input) leaves the connection usable;
+      // one that failed in the database may not, and a fresh connection is cheap.
+      healthy = e.code() != ErrorCode.UNAVAILABLE && e.code() != ErrorCode.INTERNAL;
+      throw e;
+    } finally {
+      if (reader != null) {
+        release(reader, healthy);
+      }
+      readerPermits.release();
+    }
+  }
+
+  private Connection openReader() {
+    try {
+      return readerSource.open();
+    } catch (SQLException e) {
+      throw translate(dialect, e, null);
+    }
+  }
+
+  private void release(Connection reader, boolean healthy) {
+    if (healthy && !closed) {
+      idleReaders.add(reader);
+      if (!closed) {
+        return;
+      }
+      // close() ran meanwhile and may have missed this connection: close what is idle now.
+      closeIdleReaders();
+      return;
+    }
+    closeQuietly(reader);
+  }
+
+  private <T> T transaction(
+      Connection c, boolean write, Work<T> work, String alreadyExistsMessage) {
+    boolean begun = false;
+    try {
+      if (write) {
+        dialect.beginWrite(c);
+      } else {
+        dialect.beginRead(c);
+      }
+      begun = true;
+      T result = work.run(c);
+      dialect.commit(c);
+      return result;
+    } catch (SQLException e) {
+      if (begun) {
+        rollbackQuietly(c, e);
+      }
+      throw translate(c, e, alreadyExistsMessage);
+    } catch (RuntimeException | Error e) {
+      if (begun) {
+        rollbackQuietly(c, e);
+      }
+      throw e;
+    }
+  }
+
+  private void rollbackQuietly(Connection c, Throwable failure) {
+    try {
+      dialect.rollback(c);
     } catch (SQLException e) {
       failure.addSuppressed(e);
     }
   }
 
-  /** The caller-facing error for a failed statement on this connection. */
+  private static TrustbridgeException closedError() {
+    return new TrustbridgeException(
+        ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed"));
+  }
+
+  /** The caller-facing error for a failed statement on the writer's connection. */
   TrustbridgeException translate(SQLException e, String alreadyExistsMessage) {
+    return translate(connection, e, alreadyExistsMessage);
+  }
+
+  private TrustbridgeException translate(
+      Connection c, SQLException e, String alreadyExistsMessage) {
     boolean connectionClosed;
     try {
-      connectionClosed = connection.isClosed();
+      connectionClosed = c.isClosed();
     } catch (SQLException ignored) {
       connectionClosed = true;
     }
@@ -148,7 +260,10 @@ final class Database implements AutoCloseable {
         || (state != null && state.startsWith("08"));
   }
 
-  /** Closes the connection; later work fails with {@code UNAVAILABLE}. Idempotent. */
+  /**
+   * Closes the connections; later work fails with {@code UNAVAILABLE}. Reads in progress finish on
+   * their connection, which is closed when they return it. Idempotent.
+   */
   @Override
   public void close() {
     lock.lock();
@@ -157,11 +272,26 @@ final class Database implements AutoCloseable {
         return;
       }
       closed = true;
+      closeIdleReaders();
       connection.close();
     } catch (SQLException e) {
       throw translate(e, null);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void closeIdleReaders() {
+    for (Connection reader; (reader = idleReaders.poll()) != null; ) {
+      closeQuietly(reader);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      log.debug("closing a reader connection failed", e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.store;
 
 import dev.trustbridge.ca.audit.AuditLog;
+import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.JoinTokenStore;
 import dev.trustbridge.ca.authority.AuthorityStore;
 import dev.trustbridge.ca.authority.BundleSequenceStore;
@@ -28,22 +29,29 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The datastore on a SQL database: every store of the server over one connection, so one database
- * (for SQLite, one file) holds the whole state.
+ * The datastore on a SQL database: every store of the server over one database (for SQLite, one
+ * file) holds the whole state.
  *
  * <p>The stores are handed out by accessors ({@link #entries()}, {@link #authorities()}, ...)
  * rather than implemented by this class, because {@link EntryStore} and {@link AuthorityStore} both
  * declare {@code get(String)} and {@code delete(String)} with different return types.
  *
- * <p>Thread safe: calls are serialised on one connection, each in its own transaction. Every method
- * throws {@link TrustbridgeException} with code {@code UNAVAILABLE} ("datastore unavailable") if
- * the database cannot be reached, is locked past the busy timeout, fails to read or write its
- * files, or this datastore was closed; {@code INTERNAL} ("datastore error") for anything
- * unexpected. Messages never contain SQL or stored values.
+ * <p>Thread safe: writes are serialised on one connection, reads run on a few connections of their
+ * own (for SQLite), and every call has its own transaction. Every method throws {@link
+ * TrustbridgeException} with code {@code UNAVAILABLE} ("datastore unavailable") if the database
+ * cannot be reached, is locked past the busy timeout, fails to read or write its files, or this
+ * datastore was closed; {@code INTERNAL} ("datastore error") for anything unexpected. Messages
+ * never contain SQL or stored values.
  */
 public final class JdbcDatastore implements AutoCloseable {
   /** How long a statement waits for another process's write lock before giving up. */
   static final int BUSY_TIMEOUT_MILLIS = 5_000;
+
+  /**
+   * Reader connections for SQLite. Reads are short (an entry lookup is well under a millisecond),
+   * so a few connections serve every gRPC thread; each costs SQLite's page cache (2 MB at most).
+   */
+  static final int SQLITE_READERS = 4;
 
   private static final Logger log = LoggerFactory.getLogger(JdbcDatastore.class);
 
@@ -53,7 +61,7 @@ public final class JdbcDatastore implements AutoCloseable {
   private final JoinTokenStore joinTokens;
   private final AuthorityStore authorities;
   private final BundleSequenceStore bundleSequences;
-  private final AuditLog audit;
+  private final GroupCommitAuditLog audit;
   private final RelationshipStore relationships;
 
   private JdbcDatastore(Database db, int schemaVersion, Clock clock) {
@@ -63,7 +71,7 @@ public final class JdbcDatastore implements AutoCloseable {
     this.joinTokens = new SqlJoinTokenStore(db);
     this.authorities = new SqlAuthorityStore(db);
     this.bundleSequences = new SqlBundleSequenceStore(db);
-    this.audit = new SqlAuditLog(db);
+    this.audit = new GroupCommitAuditLog(new SqlAuditLog(db));
     this.relationships = new SqlRelationshipStore(db, clock);
   }
 
@@ -96,14 +104,33 @@ public final class JdbcDatastore implements AutoCloseable {
     // FULL: a commit survives power loss, so a consumed join token or a bundle sequence never
     // comes back from the dead.
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    String url = "jdbc:sqlite:" + path;
     Connection connection;
     try {
-      connection = config.createConnection("jdbc:sqlite:" + path);
+      connection = config.createConnection(url);
     } catch (SQLException e) {
       throw Database.translate(Dialect.SQLITE, e, null);
     }
-    JdbcDatastore store = open(Dialect.SQLITE, connection, clock);
-    log.info("datastore: SQLite {} (schema version {}, WAL)", path, store.schemaVersion);
+    SQLiteConfig readerConfig = new SQLiteConfig();
+    readerConfig.setBusyTimeout(busyTimeoutMillis);
+    Database.ConnectionSource readers =
+        () -> {
+          Connection reader = readerConfig.createConnection(url);
+          try (Statement s = reader.createStatement()) {
+            s.execute("PRAGMA query_only = 1");
+          } catch (SQLException e) {
+            reader.close();
+            throw e;
+          }
+          return reader;
+        };
+    JdbcDatastore store =
+        open(new Database(Dialect.SQLITE, connection, readers, SQLITE_READERS), clock);
+    log.info(
+        "datastore: SQLite {} (schema version {}, WAL, 1 writer + {} readers)",
+        path,
+        store.schemaVersion,
+        SQLITE_READERS);
     return store;
   }
 
@@ -112,7 +139,11 @@ public final class JdbcDatastore implements AutoCloseable {
    * connection from here on, and closes it if migrating fails.
    */
   static JdbcDatastore open(Dialect dialect, Connection connection, Clock clock) {
-    Database db = new Database(dialect, connection);
+    return open(new Database(dialect, connection), clock);
+  }
+
+  private static JdbcDatastore open(Database db, Clock clock) {
+    Dialect dialect = db.dialect();
     try {
       if (dialect == Dialect.SQLITE) {
         checkSqliteSettings(db);
@@ -154,7 +185,10 @@ public final class JdbcDatastore implements AutoCloseable {
     return bundleSequences;
   }
 
-  /** The audit log. */
+  /**
+   * The audit log. Concurrent appends share one transaction ({@link GroupCommitAuditLog}); each
+   * still returns only once its event is committed.
+   */
   public AuditLog auditLog() {
     return audit;
   }
@@ -164,10 +198,22 @@ public final class JdbcDatastore implements AutoCloseable {
     return relationships;
   }
 
-  /** Closes the connection; later calls fail with {@code UNAVAILABLE}. Idempotent. */
+  /**
+   * Stores the audit events still queued, then closes the connections; later calls fail with {@code
+   * UNAVAILABLE}. Idempotent.
+   */
   @Override
   public void close() {
-    db.close();
+    try {
+      audit.close();
+    } finally {
+      db.close();
+    }
+  }
+
+  /** How many write transactions committed; for tests of batching. */
+  long writeCommits() {
+    return db.writeCommits();
   }
 
   private static void prepareFile(Path path) {
@@ -205,7 +251,9 @@ public final class JdbcDatastore implements AutoCloseable {
 
   /** Fails if SQLite ignored a setting the datastore relies on (WAL can be refused, e.g.). */
   private static void checkSqliteSettings(Database db) {
-    db.read(
+    // On the writer: foreign_keys is a setting of each connection, and the writer is the one that
+    // deletes entries.
+    db.write(
         c -> {
           try (Statement s = c.createStatement()) {
             String journal = pragma(s, "journal_mode");

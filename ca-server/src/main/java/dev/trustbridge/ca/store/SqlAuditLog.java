@@ -5,6 +5,7 @@ import dev.trustbridge.ca.audit.AuditLog;
 import dev.trustbridge.ca.audit.AuditQuery;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,16 @@ final class SqlAuditLog implements AuditLog {
 
   @Override
   public void append(AuditEvent event) {
-    Objects.requireNonNull(event, "event");
+    appendAll(List.of(Objects.requireNonNull(event, "event")));
+  }
+
+  /** Appends the events in one transaction. */
+  @Override
+  public void appendAll(List<AuditEvent> events) {
+    List<AuditEvent> copy = List.copyOf(events);
+    if (copy.isEmpty()) {
+      return;
+    }
     db.write(
         c -> {
           try (PreparedStatement ps =
@@ -30,25 +40,32 @@ final class SqlAuditLog implements AuditLog {
                   "INSERT INTO audit_event"
                       + " (at, caller, action, subject, outcome, detail, serial, expires_at)"
                       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, event.at().toEpochMilli());
-            ps.setString(2, event.caller());
-            ps.setString(3, event.action());
-            ps.setString(4, event.subject());
-            ps.setString(5, event.outcome());
-            ps.setString(6, event.detail());
-            if (event.serial().isPresent()) {
-              ps.setString(7, event.serial().get());
-            } else {
-              ps.setNull(7, Types.VARCHAR);
+            for (AuditEvent event : copy) {
+              bind(ps, event);
+              ps.executeUpdate();
             }
-            if (event.expiresAt().isPresent()) {
-              ps.setLong(8, event.expiresAt().get().toEpochMilli());
-            } else {
-              ps.setNull(8, Types.BIGINT);
-            }
-            return ps.executeUpdate();
+            return null;
           }
         });
+  }
+
+  private static void bind(PreparedStatement ps, AuditEvent event) throws SQLException {
+    ps.setLong(1, event.at().toEpochMilli());
+    ps.setString(2, event.caller());
+    ps.setString(3, event.action());
+    ps.setString(4, event.subject());
+    ps.setString(5, event.outcome());
+    ps.setString(6, event.detail());
+    if (event.serial().isPresent()) {
+      ps.setString(7, event.serial().get());
+    } else {
+      ps.setNull(7, Types.VARCHAR);
+    }
+    if (event.expiresAt().isPresent()) {
+      ps.setLong(8, event.expiresAt().get().toEpochMilli());
+    } else {
+      ps.setNull(8, Types.BIGINT);
+    }
   }
 
   @Override

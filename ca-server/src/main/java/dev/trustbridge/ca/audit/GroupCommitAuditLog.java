@@ -1,0 +1,212 @@
+package dev.trustbridge.ca.audit;
+
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link AuditLog} that lets concurrent appends share one transaction (a group commit).
+ *
+ * <p>Each {@link #append} queues its event and waits until one writer thread has committed it: an
+ * append still returns only once its record is durable, so an issuance is never answered without
+ * its audit record. While one batch commits, the next calls queue up, and the writer then stores
+ * everything queued in one {@link AuditLog#appendAll} call: one transaction, one fsync, for as many
+ * events as arrived during the previous one.
+ *
+ * <p>If a batch fails with {@code UNAVAILABLE}, every append in it fails with {@code UNAVAILABLE}
+ * and no event of it is stored. If it fails otherwise, its events are retried one by one, so that
+ * one bad event does not fail the others. {@link #close()} stores what is queued, then refuses
+ * appends with {@code UNAVAILABLE}.
+ */
+public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
+  /** The most events in one transaction, so one commit stays short. */
+  static final int MAX_BATCH = 1_000;
+
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitAuditLog.class);
+  private static final String UNAVAILABLE_MESSAGE = "datastore unavailable";
+
+  private record Pending(AuditEvent event, CompletableFuture<Void> done) {}
+
+  private final AuditLog store;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicInteger pending = new AtomicInteger();
+  private final Object lifecycle = new Object();
+  private boolean closing; // guarded by lifecycle
+
+  /**
+   * Starts the writer thread.
+   *
+   * @param store where batches go; its {@link AuditLog#appendAll} must be one transaction
+   */
+  public GroupCommitAuditLog(AuditLog store) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.writer = new Thread(this::writeLoop, "trustbridge-audit-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /**
+   * Appends {@code event} and returns once it is committed, together with whatever other events
+   * were queued with it.
+   */
+  @Override
+  public void append(AuditEvent event) {
+    Objects.requireNonNull(event, "event");
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    synchronized (lifecycle) {
+      if (closing) {
+        throw new TrustbridgeException(
+            ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed"));
+      }
+      pending.incrementAndGet();
+      queue.add(new Pending(event, done));
+    }
+    await(done);
+  }
+
+  /** Appends the events in one transaction of their own, without waiting for a batch. */
+  @Override
+  public void appendAll(List<AuditEvent> events) {
+    store.appendAll(events);
+  }
+
+  @Override
+  public List<AuditEvent> query(AuditQuery query) {
+    return store.query(query);
+  }
+
+  /** How many appends are waiting for their batch to be stored; for metrics and tests. */
+  public int pending() {
+    return pending.get();
+  }
+
+  /** How many batches the writer has stored; for metrics and tests. */
+  public long batches() {
+    return batches.get();
+  }
+
+  /**
+   * Stores every event queued so far, then stops the writer; later appends fail with {@code
+   * UNAVAILABLE}. Does not close the underlying store. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+      queue.add(new Pending(null, null)); // after every event; the writer stops when it sees it
+    }
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>();
+    boolean stop = false;
+    while (!stop) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        continue; // only close() ends the writer, after the queue is drained
+      }
+      queue.drainTo(batch, MAX_BATCH - batch.size());
+      if (batch.get(batch.size() - 1).event() == null) {
+        batch.remove(batch.size() - 1);
+        stop = true;
+      }
+      if (!batch.isEmpty()) {
+        store(batch);
+        pending.addAndGet(-batch.size());
+      }
+      batch.clear();
+    }
+  }
+
+  private void store(List<Pending> batch) {
+    try {
+      store.appendAll(batch.stream().map(Pending::event).toList());
+      batches.incrementAndGet();
+      batch.forEach(p -> p.done().complete(null));
+    } catch (TrustbridgeException e) {
+      if (e.code() == ErrorCode.UNAVAILABLE || batch.size() == 1) {
+        batch.forEach(p -> p.done().completeExceptionally(e));
+      } else {
+        log.warn("audit batch of {} failed ({}); storing its events one by one", batch.size(), e);
+        batch.forEach(this::storeAlone);
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("audit batch failed", e);
+      batch.forEach(p -> p.done().completeExceptionally(e));
+    }
+  }
+
+  private void storeAlone(Pending pending) {
+    try {
+      store.appendAll(List.of(pending.event()));
+      batches.incrementAndGet();
+      pending.done().complete(null);
+    } catch (RuntimeException e) {
+      pending.done().completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Waits for the writer. Not interruptible: the event is queued and will be stored, and the caller
+   * must not go on (answer an issuance, say) before it is.
+   */
+  private static void await(CompletableFuture<Void> done) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          done.get(1, TimeUnit.MINUTES);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (java.util.concurrent.TimeoutException e) {
+          log.warn("audit append has waited a minute for the writer; still waiting");
+        } catch (ExecutionException e) {
+          throw rethrown(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * A new exception for this waiter, so that waiters do not share (and add suppressed exceptions
+   * to) one instance; the batch's failure is its cause.
+   */
+  private static RuntimeException rethrown(Throwable failure) {
+    if (failure instanceof TrustbridgeException e) {
+      return new TrustbridgeException(e.code(), e.getMessage(), e);
+    }
+    return new TrustbridgeException(ErrorCode.INTERNAL, "datastore error", failure);
+  }
+}
