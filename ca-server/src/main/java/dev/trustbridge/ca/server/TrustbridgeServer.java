@@ -251,7 +251,10 @@ public final class TrustbridgeServer implements AutoCloseable {
             chain -> verifyPeer(peerVerifier, chain),
             jwts,
             joinTokens,
-            Set.of(CertificateAuthorityService.SIGN_METHOD));
+            Set.of(CertificateAuthorityService.SIGN_METHOD),
+            // Cached peer verifications stay valid while the hosted bundles' sequences are equal.
+            () -> authorities.values().stream().map(a -> a.bundle().sequence()).toList(),
+            clock);
 
     Path adminDir = config.dataDir().resolve("admin");
     Map<TrustDomain, LocalIdentities> identities = new LinkedHashMap<>();
