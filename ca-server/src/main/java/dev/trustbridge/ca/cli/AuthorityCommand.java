@@ -234,7 +234,7 @@ final class AuthorityCommand implements Runnable {
         "Revoke a tainted, OLD CA. Refused for any other CA (taint it and rotate first).",
         "root: it is removed from the trust domain's bundle at once, so every certificate"
             + " chaining to it (its intermediates and every workload certificate they signed,"
-            + " expired or not) stops validating at once for local workloads, and for federated"
+            + " unexpired ones too) stops validating at once for local workloads, and for federated"
             + " peers on their next poll.",
         "intermediate: it is marked revoked, but bundles hold only roots and there are no CRLs:"
             + " certificates it signed keep validating until they expire. To cut them off, rotate"

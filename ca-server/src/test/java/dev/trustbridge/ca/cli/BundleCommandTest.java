@@ -152,4 +152,72 @@ class BundleCommandTest {
         imported.err().startsWith("Missing required option: '--trust-domain=TD'"),
         imported::toString);
   }
+
+  @Test
+  void import_thenMintForAGrantedWorkload_writesThePeersAnchorsToFederatedPem() throws Exception {
+    Path file = dir.resolve("a-for-grant.json");
+    assertEquals(0, a.admin("bundle", "export", "--out", file.toString()).exitCode());
+    assertEquals(
+        0, b.admin("bundle", "import", "--trust-domain", "a.example", file.toString()).exitCode());
+    Path anchorsOfB = dir.resolve("b.pem");
+    assertEquals(
+        0,
+        b.admin("bundle", "export", "--format", "pem", "--out", anchorsOfB.toString()).exitCode());
+    String agent = "spiffe://b.example/agent/grant-node";
+    String workload = "spiffe://b.example/ns/default/sa/granted";
+    String token = b.admin("token", "create", "--spiffe-id", agent).out().strip();
+    Result created =
+        b.admin(
+            "entry",
+            "create",
+            "--spiffe-id",
+            workload,
+            "--parent-id",
+            agent,
+            "--federates-with",
+            "a.example");
+    assertEquals(0, created.exitCode(), created::toString);
+    String server = "127.0.0.1:" + b.server.grpcPort();
+    Path agentDir = dir.resolve("grant-agent");
+    Result agentMint =
+        CliServer.cli(
+            "x509",
+            "mint",
+            "--server",
+            server,
+            "--token",
+            token,
+            "--bundle",
+            anchorsOfB.toString(),
+            "--out",
+            agentDir.toString());
+    assertEquals(0, agentMint.exitCode(), agentMint::toString);
+    assertEquals("", Files.readString(agentDir.resolve("federated.pem")));
+
+    Path workloadDir = dir.resolve("grant-workload");
+    Result workloadMint =
+        CliServer.cli(
+            "x509",
+            "mint",
+            "--server",
+            server,
+            "--cert",
+            agentDir.resolve("svid.pem").toString(),
+            "--key",
+            agentDir.resolve("svid.key").toString(),
+            "--spiffe-id",
+            workload,
+            "--bundle",
+            anchorsOfB.toString(),
+            "--out",
+            workloadDir.toString());
+
+    assertEquals(0, workloadMint.exitCode(), workloadMint::toString);
+    assertTrue(workloadMint.out().contains("Federated: a.example\n"), workloadMint::toString);
+    assertEquals(
+        bundleOfA().x509Authorities(),
+        PemBundles.readBundle(
+                a.trustDomain, Files.readAllBytes(workloadDir.resolve("federated.pem")))
+            .x509Authorities());
+  }
 }
