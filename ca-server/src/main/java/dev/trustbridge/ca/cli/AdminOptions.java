@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,6 +34,16 @@ final class AdminOptions {
       paramLabel = "DIR",
       description = "Admin credential directory; default: <data_dir>/admin from the configuration.")
   Path adminDir;
+
+  /** Runs {@code work} on a fresh channel to the server and closes the channel after it. */
+  <T> T call(Function<ManagedChannel, T> work) {
+    ManagedChannel channel = connect();
+    try {
+      return work.apply(channel);
+    } finally {
+      ClientTls.shutdown(channel);
+    }
+  }
 
   ManagedChannel connect() {
     ServerConfig loaded = null;

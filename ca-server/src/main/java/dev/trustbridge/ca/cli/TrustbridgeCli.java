@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       EntryCommand.class,
       X509Command.class,
       BundleCommand.class,
+      FederationCommand.class,
+      AuthorityCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrustbridgeCli implements Runnable {

@@ -31,6 +31,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -82,8 +83,10 @@ final class X509Command implements Runnable {
       name = "mint",
       mixinStandardHelpOptions = true,
       description =
-          "Make a key pair and CSR, call the CA, verify the answer and write svid.pem, svid.key"
-              + " (0600) and bundle.pem.")
+          "Make a key pair and CSR, call the CA, verify the answer and write svid.pem (leaf"
+              + " first, then intermediates), svid.key (0600), bundle.pem (the trust anchors of"
+              + " the SVID's own trust domain) and federated.pem (the anchors of every federated"
+              + " trust domain the identity is granted; empty without grants).")
   static final class Mint implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -157,12 +160,21 @@ final class X509Command implements Runnable {
       TrustBundle own = response.getBundles(0);
       List<X509Certificate> anchors = certificates(own.getX509AuthoritiesList());
       VerifiedX509Svid verified = verify(chain, anchors, keys);
-      writeOutputs(chain, keys, anchors);
+      List<TrustBundle> federated =
+          response.getBundlesList().subList(1, response.getBundlesCount());
+      List<X509Certificate> federatedAnchors = new ArrayList<>();
+      federated.forEach(b -> federatedAnchors.addAll(certificates(b.getX509AuthoritiesList())));
+      writeOutputs(chain, keys, anchors, federatedAnchors);
       spec.commandLine()
           .getOut()
           .printf(
-              "SPIFFE ID: %s%nExpires:   %s%nWritten:   %s%n",
-              verified.spiffeId(), verified.leaf().getNotAfter().toInstant(), out.toAbsolutePath());
+              "SPIFFE ID: %s%nExpires:   %s%nFederated: %s%nWritten:   %s%n",
+              verified.spiffeId(),
+              verified.leaf().getNotAfter().toInstant(),
+              federated.isEmpty()
+                  ? "-"
+                  : String.join(", ", federated.stream().map(TrustBundle::getTrustDomain).toList()),
+              out.toAbsolutePath());
       return 0;
     }
 
@@ -197,7 +209,10 @@ final class X509Command implements Runnable {
     }
 
     private void writeOutputs(
-        List<X509Certificate> chain, KeyPair keys, List<X509Certificate> anchors)
+        List<X509Certificate> chain,
+        KeyPair keys,
+        List<X509Certificate> anchors,
+        List<X509Certificate> federatedAnchors)
         throws IOException {
       Files.createDirectories(out);
       writeFile(out.resolve("svid.pem"), PemBundles.writeCertificates(chain), "rw-r--r--");
@@ -208,6 +223,11 @@ final class X509Command implements Runnable {
       writeFile(
           out.resolve("svid.key"), key.toString().getBytes(StandardCharsets.US_ASCII), "rw-------");
       writeFile(out.resolve("bundle.pem"), PemBundles.writeCertificates(anchors), "rw-r--r--");
+      // A separate file, so that bundle.pem keeps meaning "my own trust domain" for existing users.
+      writeFile(
+          out.resolve("federated.pem"),
+          PemBundles.writeCertificates(federatedAnchors),
+          "rw-r--r--");
     }
 
     private static void writeFile(Path target, byte[] content, String permissions)
@@ -231,7 +251,7 @@ final class X509Command implements Runnable {
     private static List<X509Certificate> certificates(List<ByteString> ders) {
       try {
         CertificateFactory factory = CertificateFactory.getInstance("X.509");
-        List<X509Certificate> certificates = new java.util.ArrayList<>();
+        List<X509Certificate> certificates = new ArrayList<>();
         for (ByteString der : ders) {
           certificates.add(
               (X509Certificate)
