@@ -191,7 +191,7 @@ public final class FederationAdminService implements BindableService {
       try {
         ListRelationshipsResponse.Builder reply = ListRelationshipsResponse.newBuilder();
         for (FederationRelationship r : federation.relationships()) {
-          reply.addRelationships(toProto(r, federation.state(r.trustDomain())));
+          reply.addRelationships(withBundleFlag(toProto(r, federation.state(r.trustDomain()))));
         }
         response.onNext(reply.build());
         response.onCompleted();
@@ -254,6 +254,14 @@ public final class FederationAdminService implements BindableService {
       }
       response.onNext(reply);
       response.onCompleted();
+    }
+
+    private Relationship withBundleFlag(Relationship relationship) {
+      boolean hasBundle =
+          federation.bundle(trustDomain("trust_domain", relationship.getTrustDomain())).isPresent();
+      return relationship.toBuilder()
+          .setState(relationship.getState().toBuilder().setHasBundle(hasBundle))
+          .build();
     }
 
     private void audited(String action, FederationRelationship relationship) {

@@ -80,7 +80,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrustbridgeServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustbridgeServer.class);
-  private static final Duration BUNDLE_REFRESH_HINT = Duration.ofMinutes(5);
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(30);
 
   /**
@@ -177,7 +176,7 @@ public final class TrustbridgeServer implements AutoCloseable {
                   td.ca().intermediateTtl(),
                   td.ca().organization(),
                   td.svid().maxTtl(),
-                  BUNDLE_REFRESH_HINT,
+                  td.bundleRefreshHint(),
                   td.ca().prepareAtPercent(),
                   td.ca().activateAtPercent()),
               datastore.authorities(),
