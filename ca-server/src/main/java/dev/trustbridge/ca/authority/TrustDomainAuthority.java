@@ -476,9 +476,7 @@ public final class TrustDomainAuthority {
 
   private void transition(AuthorityRecord record, AuthorityState from, AuthorityState to) {
     try {
-      Instant now = clock.instant();
-      Instant at = now.isBefore(record.createdAt()) ? record.createdAt() : now;
-      authorities.transition(record.id(), from, to, at);
+      authorities.transition(record.id(), from, to, clock.instant());
     } catch (TrustbridgeException e) {
       // Another replica took the step first; the next read shows its result.
       if (e.code() != ErrorCode.FAILED_PRECONDITION) {
@@ -519,13 +517,7 @@ public final class TrustDomainAuthority {
       String keyId,
       X509Certificate certificate,
       Optional<String> issuerId) {
-    // Strictly after every record of the journal, so that "newest" never depends on a tie.
-    Instant now =
-        read().records().stream()
-            .map(r -> r.createdAt().plusMillis(1))
-            .filter(clock.instant()::isBefore)
-            .max(Instant::compareTo)
-            .orElse(clock.instant());
+    Instant now = clock.instant();
     AuthorityRecord record =
         new AuthorityRecord(
             id,

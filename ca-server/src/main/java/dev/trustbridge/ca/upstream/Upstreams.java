@@ -65,7 +65,7 @@ public final class Upstreams {
         trustDomain.name(),
         vault.address(),
         signer.signPath());
-    return new VaultPki(signer, vault.commonName(), session);
+    return new VaultPki(signer, vault.commonName(), session::close);
   }
 
   private static VaultAuth vaultAuth(KeysConfig.VaultLogin login) {

@@ -38,18 +38,18 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 public final class VaultPki implements UpstreamAuthority, AutoCloseable {
   private final VaultPkiUpstream vault;
   private final Optional<String> commonName;
-  private final AutoCloseable session;
+  private final Runnable onClose;
   private final SecureRandom random = new SecureRandom();
 
   /**
    * @param vault the signing client
    * @param commonName the CN of the CSR; empty for {@code Trustbridge intermediate <td>}
-   * @param session what to close with this upstream (the Vault session), or a no-op
+   * @param onClose what closing this upstream does (close the Vault session), or a no-op
    */
-  public VaultPki(VaultPkiUpstream vault, Optional<String> commonName, AutoCloseable session) {
+  public VaultPki(VaultPkiUpstream vault, Optional<String> commonName, Runnable onClose) {
     this.vault = Objects.requireNonNull(vault, "vault");
     this.commonName = Objects.requireNonNull(commonName, "commonName");
-    this.session = Objects.requireNonNull(session, "session");
+    this.onClose = Objects.requireNonNull(onClose, "onClose");
   }
 
   @Override
@@ -128,8 +128,8 @@ public final class VaultPki implements UpstreamAuthority, AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    session.close();
+  public void close() {
+    onClose.run();
   }
 
   @Override

@@ -70,7 +70,9 @@ class VaultPkiAuthorityContractTest {
     session =
         VaultSession.open(
             VaultSettings.https(
-                vault.address(), vault.caFile(), new VaultAuth.Token(VaultContractServer.ROOT_TOKEN)),
+                vault.address(),
+                vault.caFile(),
+                new VaultAuth.Token(VaultContractServer.ROOT_TOKEN)),
             clock);
     datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
     keys = new InMemoryKeyManager();
@@ -202,7 +204,8 @@ class VaultPkiAuthorityContractTest {
 
     X509Certificate second = authority.signer().ca().certificate();
     assertNotEquals(first, second);
-    assertEquals(vault.pkiRootCertificate().getSubjectX500Principal(), second.getIssuerX500Principal());
+    assertEquals(
+        vault.pkiRootCertificate().getSubjectX500Principal(), second.getIssuerX500Principal());
     assertEquals(List.of(vault.pkiRootCertificate()), authority.bundle().x509Authorities());
     assertTrue(validates(oldLeaf, authority.bundle()));
     assertTrue(validates(issue(authority), authority.bundle()));
@@ -265,9 +268,7 @@ class VaultPkiAuthorityContractTest {
 
     assertEquals(List.of(newRoot), authority.bundle().x509Authorities());
     assertFalse(
-        authority.list().stream()
-            .anyMatch(
-                i -> i.inBundle() && i.certificate().equals(oldRoot)));
+        authority.list().stream().anyMatch(i -> i.inBundle() && i.certificate().equals(oldRoot)));
     assertTrue(validates(issue(authority), authority.bundle()));
   }
 
@@ -282,7 +283,8 @@ class VaultPkiAuthorityContractTest {
         assertThrows(TrustbridgeException.class, () -> authority.taint(root.id()));
 
     assertEquals(ErrorCode.FAILED_PRECONDITION, prepare.code());
-    assertTrue(prepare.getMessage().contains("upstream authority (vault-pki)"), prepare.getMessage());
+    assertTrue(
+        prepare.getMessage().contains("upstream authority (vault-pki)"), prepare.getMessage());
     assertEquals(ErrorCode.FAILED_PRECONDITION, taint.code());
   }
 
@@ -293,8 +295,7 @@ class VaultPkiAuthorityContractTest {
 
     authority.taint(active.id());
 
-    assertNotEquals(
-        JournalCertificate.of(active), authority.signer().ca().certificate());
+    assertNotEquals(JournalCertificate.of(active), authority.signer().ca().certificate());
     assertTrue(validates(issue(authority), authority.bundle()));
   }
 }

@@ -168,7 +168,9 @@ public final class VaultContractServer implements AutoCloseable {
    * does; later signatures come from the new root. Returns the new root certificate.
    */
   public X509Certificate rotatePkiRoot() {
-    pkiRoot = TestCertificates.selfSignedCa("Vault contract PKI root " + UUID.randomUUID(), clock.instant());
+    pkiRoot =
+        TestCertificates.selfSignedCa(
+            "Vault contract PKI root " + UUID.randomUUID(), clock.instant());
     return pkiRoot.certificate();
   }
 
@@ -903,7 +905,8 @@ public final class VaultContractServer implements AutoCloseable {
         csr.getAttributes(
             org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
       org.bouncycastle.asn1.x509.Extensions requested =
-          org.bouncycastle.asn1.x509.Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
+          org.bouncycastle.asn1.x509.Extensions.getInstance(
+              attribute.getAttrValues().getObjectAt(0));
       Extension san = requested.getExtension(Extension.subjectAlternativeName);
       if (san != null) {
         builder.addExtension(san);
