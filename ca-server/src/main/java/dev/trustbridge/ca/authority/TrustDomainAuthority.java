@@ -2,6 +2,12 @@ package dev.trustbridge.ca.authority;
 
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditLog;
+import dev.trustbridge.ca.upstream.PluginCa;
+import dev.trustbridge.ca.upstream.PluginFiles;
+import dev.trustbridge.ca.upstream.SelfSigned;
+import dev.trustbridge.ca.upstream.UpstreamAuthority;
+import dev.trustbridge.ca.upstream.VaultPki;
+import dev.trustbridge.ca.upstream.vault.SignedIntermediate;
 import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
@@ -22,9 +28,11 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -45,6 +53,15 @@ import org.slf4j.LoggerFactory;
  *       exist; {@link #reconcile()} repairs any half-done rotation after a crash, so a restart at
  *       any point leaves a consistent journal and loses no key.
  * </ul>
+ *
+ * <p>With an {@link UpstreamAuthority} other than {@link SelfSigned} there is no local root: the
+ * journal records the upstream's roots as ROOT records with key id {@code upstream:<sha-256
+ * prefix>} (no key here) and the intermediates they issued. With {@link VaultPki} intermediates
+ * rotate on the same schedule, each one signed by Vault; if Vault is down the step is retried at
+ * the next {@link #rotateIfDue()} while the active intermediate keeps signing. With {@link
+ * PluginFiles} the signing CA is the operator's ({@code plugin:<sha-256 prefix>}, key in memory
+ * only) and changes when the files do. Either way a root stays in the bundle while an intermediate
+ * it issued is unexpired, so an upstream root rotation leaves no gap. See docs/upstream.md.
  */
 public final class TrustDomainAuthority {
   private static final Logger LOG = LoggerFactory.getLogger(TrustDomainAuthority.class);
@@ -129,6 +146,11 @@ public final class TrustDomainAuthority {
   private final KeyManager intermediateKeys;
   private final AuditLog audit;
   private final Clock clock;
+  private final UpstreamAuthority upstream;
+
+  /** Upstream certificates between an intermediate and its root, by intermediate id (in memory). */
+  private final Map<String, List<X509Certificate>> upstreamChains = new ConcurrentHashMap<>();
+
   private final List<Consumer<SpiffeBundle>> listeners = new CopyOnWriteArrayList<>();
 
   private volatile Signer signer;
@@ -157,6 +179,31 @@ public final class TrustDomainAuthority {
       KeyManager intermediateKeys,
       AuditLog audit,
       Clock clock) {
+    this(
+        settings,
+        authorities,
+        sequences,
+        rootKeys,
+        intermediateKeys,
+        new SelfSigned(),
+        audit,
+        clock);
+  }
+
+  /**
+   * With an upstream authority: {@code rootKeys} then holds nothing this authority uses, and {@code
+   * intermediateKeys} holds the keys of intermediates that Vault signs.
+   */
+  public TrustDomainAuthority(
+      Settings settings,
+      AuthorityStore authorities,
+      BundleSequenceStore sequences,
+      KeyManager rootKeys,
+      KeyManager intermediateKeys,
+      UpstreamAuthority upstream,
+      AuditLog audit,
+      Clock clock) {
+    this.upstream = Objects.requireNonNull(upstream, "upstream");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.authorities = Objects.requireNonNull(authorities, "authorities");
     this.sequences = Objects.requireNonNull(sequences, "sequences");
@@ -172,6 +219,11 @@ public final class TrustDomainAuthority {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** Where this trust domain's trust comes from. */
+  public UpstreamAuthority upstream() {
+    return upstream;
   }
 
   /** Loads the journal, creating the first root and intermediate where needed. */
@@ -242,6 +294,11 @@ public final class TrustDomainAuthority {
     if (!view.find(kind, AuthorityState.PREPARED).isEmpty()) {
       throw precondition("a " + name(kind) + " is prepared already; activate it first");
     }
+    if (!(upstream instanceof SelfSigned)) {
+      AuthorityRecord prepared = prepareUpstream(kind);
+      refresh();
+      return prepared;
+    }
     AuthorityRecord root = activeRootOf(view);
     AuthorityRecord prepared =
         kind == AuthorityKind.ROOT
@@ -259,6 +316,9 @@ public final class TrustDomainAuthority {
    */
   public synchronized AuthorityRecord activate(AuthorityKind kind, boolean force) {
     JournalView view = read();
+    if (kind == AuthorityKind.ROOT && !(upstream instanceof SelfSigned)) {
+      throw precondition(rootsFromUpstream());
+    }
     AuthorityRecord prepared =
         view.newest(kind, AuthorityState.PREPARED, r -> !view.tainted(r))
             .orElseThrow(() -> precondition("no " + name(kind) + " is prepared"));
@@ -271,7 +331,11 @@ public final class TrustDomainAuthority {
               + published.toSeconds()
               + "s, less than 3 refresh hints; peers may not have it yet (use force)");
     }
-    promote(prepared);
+    if (upstream instanceof SelfSigned) {
+      promote(prepared);
+    } else {
+      activateUpstream(prepared);
+    }
     reconcile();
     return authorities.get(prepared.id()).orElseThrow();
   }
@@ -284,6 +348,13 @@ public final class TrustDomainAuthority {
    */
   public synchronized void taint(String id) {
     AuthorityRecord record = own(id);
+    if (isUpstreamRoot(record)) {
+      throw precondition(rootsFromUpstream());
+    }
+    if (upstream instanceof PluginFiles) {
+      throw precondition(
+          "the CA of " + trustDomain() + " comes from plug-in files; replace the files instead");
+    }
     authorities.taint(id, clock.instant());
     audited("authority.taint", record, "state=" + record.state());
     reconcile();
@@ -308,6 +379,14 @@ public final class TrustDomainAuthority {
 
   /** Brings the journal to the state the clock calls for, then reloads signer and bundle. */
   private synchronized void reconcile() {
+    if (upstream instanceof VaultPki vault) {
+      reconcileVault(vault);
+      return;
+    }
+    if (upstream instanceof PluginFiles files) {
+      reconcileFiles(files);
+      return;
+    }
     Instant now = clock.instant();
     AuthorityRecord root = activeRootOf(read());
     JournalView view = read();
@@ -415,7 +494,7 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.rootTtl())
             .build();
-    return insert(id, AuthorityKind.ROOT, state, key, certificate, Optional.empty());
+    return insert(id, AuthorityKind.ROOT, state, key.id(), certificate, Optional.empty());
   }
 
   private AuthorityRecord createIntermediate(AuthorityRecord root, AuthorityState state) {
@@ -427,14 +506,15 @@ public final class TrustDomainAuthority {
             .organization(settings.organization())
             .ttl(settings.intermediateTtl())
             .build();
-    return insert(id, AuthorityKind.INTERMEDIATE, state, key, certificate, Optional.of(root.id()));
+    return insert(
+        id, AuthorityKind.INTERMEDIATE, state, key.id(), certificate, Optional.of(root.id()));
   }
 
   private AuthorityRecord insert(
       String id,
       AuthorityKind kind,
       AuthorityState state,
-      CaKey key,
+      String keyId,
       X509Certificate certificate,
       Optional<String> issuerId) {
     Instant now = clock.instant();
@@ -444,7 +524,7 @@ public final class TrustDomainAuthority {
             trustDomain(),
             kind,
             state,
-            key.id(),
+            keyId,
             encoded(certificate),
             issuerId,
             certificate.getNotAfter().toInstant(),
@@ -481,13 +561,19 @@ public final class TrustDomainAuthority {
                 AuthorityState.ACTIVE,
                 r -> r.issuerId().equals(Optional.of(root.id())))
             .orElseThrow(() -> new IllegalStateException("no active intermediate after reconcile"));
-    key(root); // a lost root key must show at start, not at the next rotation
+    if (!isUpstreamRoot(root)) {
+      key(root); // a lost root key must show at start, not at the next rotation
+    }
     IssuingCa intermediateCa =
         IssuingCa.of(JournalView.certificate(intermediate), key(intermediate));
-    signer = new Signer(intermediateCa, List.of(intermediateCa.certificate()));
+    List<X509Certificate> chain = new java.util.ArrayList<>();
+    chain.add(intermediateCa.certificate());
+    chain.addAll(upstreamChains.getOrDefault(intermediate.id(), List.of()));
+    signer = new Signer(intermediateCa, List.copyOf(chain));
 
+    // distinct(): an upstream root seen again after it retired has a second record.
     List<X509Certificate> roots =
-        view.bundleRoots(now).stream().map(JournalView::certificate).toList();
+        view.bundleRoots(now).stream().map(JournalView::certificate).distinct().toList();
     BigInteger sequence = sequences.advance(trustDomain(), digest(roots));
     SpiffeBundle next =
         SpiffeBundle.builder(trustDomain())
@@ -502,6 +588,185 @@ public final class TrustDomainAuthority {
     }
   }
 
+  // --- upstream authorities ---------------------------------------------------------------
+
+  private static final String UPSTREAM_KEY = "upstream:";
+  private static final String PLUGIN_KEY = "plugin:";
+
+  private AuthorityRecord prepareUpstream(AuthorityKind kind) {
+    if (kind == AuthorityKind.ROOT) {
+      throw precondition(rootsFromUpstream());
+    }
+    if (upstream instanceof VaultPki vault) {
+      return createUpstreamIntermediate(vault, AuthorityState.PREPARED);
+    }
+    throw precondition(
+        "the CA of " + trustDomain() + " comes from plug-in files; replace the files to rotate it");
+  }
+
+  /** As the self-signed rotation, but every new intermediate is signed by Vault. */
+  private void reconcileVault(VaultPki vault) {
+    Instant now = clock.instant();
+    JournalView view = read();
+    Predicate<AuthorityRecord> usable = r -> !view.tainted(r) && chainKnown(view, r);
+    Optional<AuthorityRecord> active =
+        view.newest(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE, usable);
+    Optional<AuthorityRecord> prepared =
+        view.newest(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED, usable);
+    if (active.isEmpty()) {
+      // First start or a tainted intermediate: there is nothing to keep signing with, so a Vault
+      // that is down fails this call (and start), and the next maintenance tick retries.
+      activateUpstream(
+          prepared.orElseGet(() -> createUpstreamIntermediate(vault, AuthorityState.PREPARED)));
+    } else {
+      X509Certificate current = JournalView.certificate(active.get());
+      if (prepared.isEmpty() && JournalView.due(current, settings.prepareAtPercent(), now)) {
+        try {
+          prepared = Optional.of(createUpstreamIntermediate(vault, AuthorityState.PREPARED));
+        } catch (TrustbridgeException e) {
+          LOG.warn(
+              "cannot prepare the next intermediate of {} at {}; the active one keeps signing"
+                  + " (not_after={}) and the step is retried at the next maintenance: {}",
+              trustDomain(),
+              vault.signPath(),
+              current.getNotAfter().toInstant(),
+              e.getMessage());
+        }
+      }
+      if (prepared.isPresent() && JournalView.due(current, settings.activateAtPercent(), now)) {
+        activateUpstream(prepared.get());
+      }
+    }
+    refresh();
+  }
+
+  /** Records the files' CA and roots, and makes them active when the files changed. */
+  private void reconcileFiles(PluginFiles files) {
+    PluginCa ca = files.reload();
+    List<AuthorityRecord> roots = recordUpstreamRoots(ca.roots());
+    AuthorityRecord anchor = roots.get(ca.roots().indexOf(ca.anchor()));
+    X509Certificate caCertificate = ca.ca().certificate();
+    AuthorityRecord intermediate =
+        read().records().stream()
+            .filter(r -> r.kind() == AuthorityKind.INTERMEDIATE)
+            .filter(r -> r.state() != AuthorityState.OLD)
+            .filter(r -> r.issuerId().equals(Optional.of(anchor.id())))
+            .filter(r -> JournalView.certificate(r).equals(caCertificate))
+            .findFirst()
+            .orElseGet(
+                () ->
+                    insert(
+                        newId("plugin"),
+                        AuthorityKind.INTERMEDIATE,
+                        AuthorityState.PREPARED,
+                        ca.keyId(),
+                        caCertificate,
+                        Optional.of(anchor.id())));
+    upstreamChains.put(intermediate.id(), ca.chain());
+    if (intermediate.state() != AuthorityState.ACTIVE || anchor.state() != AuthorityState.ACTIVE) {
+      activateUpstream(intermediate);
+    }
+    refresh();
+  }
+
+  private AuthorityRecord createUpstreamIntermediate(VaultPki vault, AuthorityState state) {
+    String id = newId("intermediate");
+    CaKey key = intermediateKeys.generate(id, settings.keyType());
+    SignedIntermediate signed;
+    try {
+      signed = vault.sign(trustDomain(), key, settings.organization());
+    } catch (RuntimeException e) {
+      try {
+        intermediateKeys.delete(id);
+      } catch (RuntimeException deleteFailed) {
+        e.addSuppressed(deleteFailed);
+      }
+      throw e;
+    }
+    List<AuthorityRecord> roots = recordUpstreamRoots(signed.roots());
+    List<X509Certificate> chain = signed.chain();
+    upstreamChains.put(id, List.copyOf(chain.subList(0, chain.size() - 1)));
+    return insert(
+        id,
+        AuthorityKind.INTERMEDIATE,
+        state,
+        key.id(),
+        signed.certificate(),
+        Optional.of(roots.get(0).id()));
+  }
+
+  /**
+   * The journal records of the roots an upstream announces now, in their order: an existing
+   * unretired record, or a new PREPARED one (in the bundle at once). Announced before, not now, and
+   * never the root of an active intermediate: retired, so it leaves the bundle.
+   */
+  private List<AuthorityRecord> recordUpstreamRoots(List<X509Certificate> announced) {
+    List<AuthorityRecord> out = new java.util.ArrayList<>();
+    for (X509Certificate root : announced) {
+      Optional<AuthorityRecord> known =
+          read().records().stream()
+              .filter(r -> isUpstreamRoot(r) && r.state() != AuthorityState.OLD)
+              .filter(r -> JournalView.certificate(r).equals(root))
+              .findFirst();
+      out.add(
+          known.orElseGet(
+              () ->
+                  insert(
+                      newId("upstream-root"),
+                      AuthorityKind.ROOT,
+                      AuthorityState.PREPARED,
+                      UPSTREAM_KEY + HexFormat.of().formatHex(digest(List.of(root)), 0, 8),
+                      root,
+                      Optional.empty())));
+    }
+    for (AuthorityRecord stale : read().find(AuthorityKind.ROOT, AuthorityState.PREPARED)) {
+      if (isUpstreamRoot(stale) && !out.contains(stale)) {
+        transition(stale, AuthorityState.PREPARED, AuthorityState.OLD);
+        audited("authority.retire", stale, "no longer announced by the upstream");
+      }
+    }
+    return out;
+  }
+
+  /** Its root becomes the active root (the one before retires), then the intermediate itself. */
+  private void activateUpstream(AuthorityRecord intermediate) {
+    AuthorityRecord root =
+        intermediate
+            .issuerId()
+            .flatMap(authorities::get)
+            .orElseThrow(
+                () -> new IllegalStateException("upstream root of " + intermediate.id() + " gone"));
+    promote(root);
+    promote(authorities.get(intermediate.id()).orElseThrow());
+  }
+
+  /** False after a restart for an intermediate whose upstream chain had certificates in between. */
+  private boolean chainKnown(JournalView view, AuthorityRecord intermediate) {
+    if (upstreamChains.containsKey(intermediate.id())) {
+      return true;
+    }
+    X509Certificate certificate = JournalView.certificate(intermediate);
+    return view.records().stream()
+        .filter(r -> intermediate.issuerId().equals(Optional.of(r.id())))
+        .anyMatch(
+            r ->
+                JournalView.certificate(r)
+                    .getSubjectX500Principal()
+                    .equals(certificate.getIssuerX500Principal()));
+  }
+
+  private static boolean isUpstreamRoot(AuthorityRecord record) {
+    return record.kind() == AuthorityKind.ROOT && record.keyId().startsWith(UPSTREAM_KEY);
+  }
+
+  private String rootsFromUpstream() {
+    return "the roots of "
+        + trustDomain()
+        + " come from its upstream authority ("
+        + upstream.type()
+        + "); rotate them there";
+  }
+
   private JournalView read() {
     return new JournalView(authorities.list(trustDomain()), authorities.marks(trustDomain()));
   }
@@ -514,6 +779,12 @@ public final class TrustDomainAuthority {
   }
 
   private CaKey key(AuthorityRecord record) {
+    if (upstream instanceof PluginFiles files && record.keyId().startsWith(PLUGIN_KEY)) {
+      PluginCa current = files.current();
+      if (current.keyId().equals(record.keyId())) {
+        return current.ca().key();
+      }
+    }
     KeyManager keys = record.kind() == AuthorityKind.ROOT ? rootKeys : intermediateKeys;
     return keys.find(record.keyId())
         .orElseThrow(

@@ -226,7 +226,23 @@ final class ConfigReader {
                   .value(ValueType.DURATION_TYPE, TrustDomainConfig.DEFAULT_REFRESH_HINT);
           Optional<BundleEndpointSettings> endpoint =
               Optional.ofNullable(n.get("bundle_endpoint").object(this::bundleEndpoint));
-          return n.build(() -> new TrustDomainConfig(name, ca, svid, refreshHint, endpoint));
+          Optional<UpstreamConfig> upstream =
+              Optional.ofNullable(n.get("upstream").object(u -> UpstreamReader.read(u, baseDir)));
+          if (upstream.orElse(null) instanceof UpstreamConfig.VaultPki vault
+              && vault.ttl().isPresent()
+              && ca != null
+              && svid != null
+              && svid.maxTtl().compareTo(ca.afterActivation(vault.ttl().get())) > 0) {
+            n.problemAt(
+                "upstream.ttl",
+                "is too short for svid.max_ttl "
+                    + format(svid.maxTtl())
+                    + ": a leaf must fit in the "
+                    + (100 - ca.activateAtPercent())
+                    + "% of an intermediate's lifetime after its activation");
+          }
+          return n.build(
+              () -> new TrustDomainConfig(name, ca, svid, refreshHint, endpoint, upstream));
         });
   }
 

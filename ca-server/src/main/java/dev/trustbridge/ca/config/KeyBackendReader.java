@@ -45,7 +45,8 @@ final class KeyBackendReader {
     return n.build(() -> new KeysConfig.VaultTransitKeys(address, caFile, mount, prefix, login));
   }
 
-  private static KeysConfig.VaultLogin login(YamlNode n, Path baseDir) {
+  /** {@code auth} of Vault: also read for {@code trust_domains[i].upstream} of type vault-pki. */
+  static KeysConfig.VaultLogin login(YamlNode n, Path baseDir) {
     if (!n.isSet()) {
       return null;
     }

@@ -10,6 +10,7 @@ import java.util.Optional;
  *
  * @param name the trust domain
  * @param ca its CAs
+ * @param upstream where its trust comes from; empty for self-signed roots
  * @param svid limits for the SVIDs it issues; {@code svid.maxTtl} is below half of {@code
  *     ca.intermediateTtl}, so that an intermediate outlives every leaf it signs across its rotation
  *     window
@@ -19,17 +20,29 @@ public record TrustDomainConfig(
     CaConfig ca,
     SvidConfig svid,
     Duration bundleRefreshHint,
-    Optional<BundleEndpointSettings> bundleEndpoint) {
+    Optional<BundleEndpointSettings> bundleEndpoint,
+    Optional<UpstreamConfig> upstream) {
   static final Duration DEFAULT_REFRESH_HINT = Duration.ofMinutes(5);
+
+  /** Self-signed (no upstream). */
+  public TrustDomainConfig(
+      TrustDomain name,
+      CaConfig ca,
+      SvidConfig svid,
+      Duration bundleRefreshHint,
+      Optional<BundleEndpointSettings> bundleEndpoint) {
+    this(name, ca, svid, bundleRefreshHint, bundleEndpoint, Optional.empty());
+  }
 
   /** Without a bundle endpoint and with the default refresh hint (5 minutes). */
   public TrustDomainConfig(TrustDomain name, CaConfig ca, SvidConfig svid) {
-    this(name, ca, svid, DEFAULT_REFRESH_HINT, Optional.empty());
+    this(name, ca, svid, DEFAULT_REFRESH_HINT, Optional.empty(), Optional.empty());
   }
 
   public TrustDomainConfig {
     Durations.requirePositive(bundleRefreshHint, "bundleRefreshHint");
     Objects.requireNonNull(bundleEndpoint, "bundleEndpoint");
+    Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(ca, "ca");
     Objects.requireNonNull(svid, "svid");

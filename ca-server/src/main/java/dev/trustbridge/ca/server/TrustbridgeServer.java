@@ -25,6 +25,7 @@ import dev.trustbridge.ca.issuance.CsrValidator;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
 import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.ca.tls.SpiffeTrustManager;
+import dev.trustbridge.ca.upstream.Upstreams;
 import dev.trustbridge.federation.client.FederationClientConfig;
 import dev.trustbridge.federation.client.PollingPolicy;
 import dev.trustbridge.spiffe.error.ErrorCode;
@@ -183,6 +184,7 @@ public final class TrustbridgeServer implements AutoCloseable {
               datastore.bundleSequences(),
               keys,
               intermediateKeys,
+              Upstreams.open(td, providers, clock),
               datastore.auditLog(),
               clock);
       authority.initialize();

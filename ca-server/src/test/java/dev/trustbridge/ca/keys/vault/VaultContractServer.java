@@ -92,7 +92,7 @@ public final class VaultContractServer implements AutoCloseable {
   private final TestCertificates.Ca tlsCa;
   private final SSLContext serverTls;
   private final Path caFile;
-  private final TestCertificates.Ca pkiRoot;
+  private volatile TestCertificates.Ca pkiRoot;
   private final String pkiIssuerId = UUID.randomUUID().toString();
   private final int port;
   private HttpServer server;
@@ -160,6 +160,17 @@ public final class VaultContractServer implements AutoCloseable {
   }
 
   public X509Certificate pkiRootCertificate() {
+    return pkiRoot.certificate();
+  }
+
+  /**
+   * Replaces the PKI root by a new self-signed one, as an operator rotating Vault's default issuer
+   * does; later signatures come from the new root. Returns the new root certificate.
+   */
+  public X509Certificate rotatePkiRoot() {
+    pkiRoot =
+        TestCertificates.selfSignedCa(
+            "Vault contract PKI root " + UUID.randomUUID(), clock.instant());
     return pkiRoot.certificate();
   }
 
@@ -832,6 +843,7 @@ public final class VaultContractServer implements AutoCloseable {
     Duration ttl = parseTtl(body.getString("ttl", "720h"));
     boolean useCsrValues = body.getBoolean("use_csr_values", false);
     Instant now = clock.instant();
+    TestCertificates.Ca pkiRoot = this.pkiRoot;
     try {
       PublicKey key = new JcaPKCS10CertificationRequest(csr).getPublicKey();
       if (pkiAnswersForAnotherKey) {
@@ -864,6 +876,10 @@ public final class VaultContractServer implements AutoCloseable {
           Extension.authorityKeyIdentifier,
           false,
           utils.createAuthorityKeyIdentifier(pkiRoot.certificate()));
+      if (useCsrValues) {
+        // As Vault: with use_csr_values the CSR's alternative names (here its URI SAN) are kept.
+        copySubjectAlternativeName(csr, builder);
+      }
       X509Certificate certificate = TestCertificates.sign(builder, pkiRoot.keyPair());
       String rootPem = TestCertificates.pem(pkiRoot.certificate());
       return Answer.ok(
@@ -880,6 +896,21 @@ public final class VaultContractServer implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void copySubjectAlternativeName(
+      PKCS10CertificationRequest csr, X509v3CertificateBuilder builder) throws IOException {
+    for (org.bouncycastle.asn1.pkcs.Attribute attribute :
+        csr.getAttributes(
+            org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+      org.bouncycastle.asn1.x509.Extensions requested =
+          org.bouncycastle.asn1.x509.Extensions.getInstance(
+              attribute.getAttrValues().getObjectAt(0));
+      Extension san = requested.getExtension(Extension.subjectAlternativeName);
+      if (san != null) {
+        builder.addExtension(san);
+      }
     }
   }
 
