@@ -282,6 +282,8 @@ class AuthorityRotationTest {
     authority();
     AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
     TrustDomainAuthority second = authority();
+    // Time passes between the two roots, as it always does outside a frozen test clock.
+    clock.advance(Duration.ofMinutes(1));
     AuthorityRecord prepared = second.prepare(AuthorityKind.ROOT);
     // Half a promotion: the prepared root went ACTIVE, the old one did not retire yet.
     datastore
@@ -305,6 +307,7 @@ class AuthorityRotationTest {
   void aPreparedRootWithNoActiveOne_isActivatedOnStart() {
     authority();
     AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    clock.advance(Duration.ofMinutes(1));
     AuthorityRecord prepared = authority().prepare(AuthorityKind.ROOT);
     datastore
         .authorities()
