@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       EntryCommand.class,
       X509Command.class,
       BundleCommand.class,
+      PolicyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrustbridgeCli implements Runnable {
