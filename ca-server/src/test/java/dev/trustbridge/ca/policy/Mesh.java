@@ -239,7 +239,8 @@ final class Mesh {
                       .setCsr(csr.bytes())
                       .setSpiffeId(id.toString())
                       .build());
-      return new Workload(this, id, new Svid(chain(response), csr.keys()), response);
+      Svid svid = new Svid(chain(response), csr.keys());
+      return new Workload(this, id, svid, response, withSvid(svid));
     }
 
     @Override
@@ -282,20 +283,20 @@ final class Mesh {
   }
 
   /** A workload with its SVID and the bundles it received when it was signed. */
-  record Workload(Node node, SpiffeId id, Svid svid, SignX509SvidResponse signed) {
+  record Workload(
+      Node node, SpiffeId id, Svid svid, SignX509SvidResponse signed, ManagedChannel channel) {
     BundlesResponse fetch() {
-      return CertificateAuthorityGrpc.newBlockingStub(node.withSvid(svid))
-          .fetchBundles(FetchBundlesRequest.getDefaultInstance());
+      return ca().fetchBundles(FetchBundlesRequest.getDefaultInstance());
     }
 
     CertificateAuthorityGrpc.CertificateAuthorityBlockingStub ca() {
-      return CertificateAuthorityGrpc.newBlockingStub(node.withSvid(svid));
+      return CertificateAuthorityGrpc.newBlockingStub(channel);
     }
 
     /** Starts an agent for this workload that watches its bundles and policy. */
     Agent watch() throws Exception {
       Agent agent = new Agent(this);
-      CertificateAuthorityGrpc.newStub(node.withSvid(svid))
+      CertificateAuthorityGrpc.newStub(channel)
           .watchBundles(WatchBundlesRequest.getDefaultInstance(), agent);
       BundlesResponse first = agent.updates.poll(10, TimeUnit.SECONDS);
       assertTrue(first != null, "no first WatchBundles response");
