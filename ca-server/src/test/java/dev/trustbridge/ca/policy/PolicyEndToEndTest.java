@@ -300,4 +300,64 @@ class PolicyEndToEndTest {
     // No rule, no exposure: the grant hands out bundles, it allows no call.
     assertEquals(Decision.NOT_EXPOSED, authorize(api, PAY_API, WEB_B).getReason());
   }
+
+  private String cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    String[] all = new String[args.length + 4];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--server";
+    all[args.length + 1] = "127.0.0.1:" + a.server.grpcPort();
+    all[args.length + 2] = "--admin-dir";
+    all[args.length + 3] = a.server.adminDir().toString();
+    int code =
+        dev.trustbridge.ca.cli.TrustbridgeCli.run(
+            all, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+    assertEquals(0, code, err.toString());
+    return out.toString();
+  }
+
+  @Test
+  void cli_setsShowsDecidesAndExportsIstio() throws Exception {
+    Path file = dir.resolve("policy.json");
+    java.nio.file.Files.write(
+        file,
+        PolicyCodec.write(
+            payPolicy()
+                .allow("web-to-pay", "spiffe://b.example/ns/web/*", PAY_API.toString())
+                .build()));
+    assertEquals("policy version 1 stored\n", cli("policy", "set", file.toString()));
+    assertEquals(
+        payPolicy()
+            .version(1)
+            .allow("web-to-pay", "spiffe://b.example/ns/web/*", PAY_API.toString())
+            .build(),
+        PolicyCodec.parse(cli("policy", "show").strip().getBytes(StandardCharsets.UTF_8)));
+    String decided =
+        cli("policy", "decide", "--local", PAY_API.toString(), "--peer", WEB_B.toString());
+    assertTrue(decided.contains("Decision      : ALLOW"), decided);
+    assertTrue(decided.contains("Matched rule  : web-to-pay"), decided);
+    String yaml =
+        cli(
+            "policy",
+            "export-istio",
+            "--spiffe-id",
+            PAY_API.toString(),
+            "--namespace",
+            "pay",
+            "--selector",
+            "app=api");
+    assertEquals(
+        dev.trustbridge.spiffe.policy.IstioAuthorizationPolicyExporter.export(
+            PolicyCodec.parse(
+                a.policyAdmin()
+                    .getPolicy(GetPolicyRequest.getDefaultInstance())
+                    .getPolicy()
+                    .toByteArray()),
+            PAY_API,
+            "pay",
+            java.util.Map.of("app", "api")),
+        yaml);
+    assertTrue(yaml.contains("b.example/ns/web/*"), yaml);
+  }
 }
