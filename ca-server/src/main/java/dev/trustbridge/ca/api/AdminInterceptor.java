@@ -45,10 +45,14 @@ public final class AdminInterceptor implements ServerInterceptor {
   }
 
   private boolean isAdmin(Caller caller) {
-    if (!(caller instanceof Caller.Svid svid)) {
-      return false;
-    }
-    return admins.contains(svid.spiffeId())
-        || entries.listBySpiffeId(svid.spiffeId()).stream().anyMatch(e -> e.admin());
+    return caller instanceof Caller.Svid svid && isAdmin(svid.spiffeId());
+  }
+
+  /**
+   * True if {@code id} has admin rights: a configured or local admin ID, or an entry marked admin.
+   * Callers must have authenticated {@code id} with an X509-SVID.
+   */
+  public boolean isAdmin(SpiffeId id) {
+    return admins.contains(id) || entries.listBySpiffeId(id).stream().anyMatch(e -> e.admin());
   }
 }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BundleCommand.class,
       FederationCommand.class,
       AuthorityCommand.class,
+      PolicyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrustbridgeCli implements Runnable {

@@ -13,13 +13,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
  * Decides which bundles an identity receives (its own trust domain's, then the federated ones it is
- * granted) and tells watchers when any of them changes. Bundles stay labelled with their trust
- * domain; they are never merged.
+ * granted) and tells watchers when any of them changes. Grants come from two sources, merged: the
+ * identity's registration entries ({@code federates_with}) and the per-identity policy (grants by
+ * ID or prefix). Bundles stay labelled with their trust domain; they are never merged.
  */
 public final class BundleDistributor {
   /** Where the bundles of federated trust domains come from (none until federation exists). */
@@ -37,15 +39,30 @@ public final class BundleDistributor {
   private final Map<TrustDomain, TrustDomainAuthority> hosted;
   private final FederatedBundles federated;
   private final Function<SpiffeId, Set<TrustDomain>> grants;
+  private final Function<SpiffeId, Set<TrustDomain>> policyGrants;
   private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
 
+  /** A distributor whose grants come from registration entries only. */
   public BundleDistributor(
       Map<TrustDomain, TrustDomainAuthority> hosted,
       FederatedBundles federated,
       Function<SpiffeId, Set<TrustDomain>> grants) {
+    this(hosted, federated, grants, id -> Set.of());
+  }
+
+  /**
+   * @param grants the trust domains an identity's registration entries federate with
+   * @param policyGrants the trust domains the per-identity policy grants an identity
+   */
+  public BundleDistributor(
+      Map<TrustDomain, TrustDomainAuthority> hosted,
+      FederatedBundles federated,
+      Function<SpiffeId, Set<TrustDomain>> grants,
+      Function<SpiffeId, Set<TrustDomain>> policyGrants) {
     this.hosted = Map.copyOf(hosted);
     this.federated = Objects.requireNonNull(federated, "federated");
     this.grants = Objects.requireNonNull(grants, "grants");
+    this.policyGrants = Objects.requireNonNull(policyGrants, "policyGrants");
     this.hosted.values().forEach(a -> a.onBundleChange(b -> changed()));
   }
 
@@ -69,13 +86,17 @@ public final class BundleDistributor {
     return bundlesFor(id, grants.apply(id));
   }
 
-  /** As {@link #bundlesFor(SpiffeId)}, with the grants already known. */
+  /**
+   * As {@link #bundlesFor(SpiffeId)}, with the entries' grants already known; the policy's grants
+   * are added.
+   */
   public List<SpiffeBundle> bundlesFor(SpiffeId id, Set<TrustDomain> granted) {
     List<SpiffeBundle> bundles = new ArrayList<>();
     bundles.add(hostedBundle(id.trustDomain()));
-    granted.stream()
+    Set<TrustDomain> all = new TreeSet<>(granted);
+    all.addAll(policyGrants.apply(id));
+    all.stream()
         .filter(td -> !td.equals(id.trustDomain()))
-        .sorted()
         .forEach(
             td -> {
               TrustDomainAuthority local = hosted.get(td);
@@ -86,14 +107,14 @@ public final class BundleDistributor {
     return bundles;
   }
 
-  /** Calls {@code onChange} whenever any bundle or grant may have changed. */
+  /** Calls {@code onChange} whenever any bundle, grant or the policy may have changed. */
   public Subscription watch(Runnable onChange) {
     Objects.requireNonNull(onChange, "onChange");
     watchers.add(onChange);
     return () -> watchers.remove(onChange);
   }
 
-  /** Tells watchers that bundles or grants changed. */
+  /** Tells watchers that bundles, grants or the policy changed. */
   public void changed() {
     watchers.forEach(Runnable::run);
   }

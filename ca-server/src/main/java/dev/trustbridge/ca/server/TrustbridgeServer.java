@@ -7,6 +7,7 @@ import dev.trustbridge.ca.api.CertificateAuthorityService;
 import dev.trustbridge.ca.api.EntryAdminService;
 import dev.trustbridge.ca.api.FederationAdminService;
 import dev.trustbridge.ca.api.IstioCertificateService;
+import dev.trustbridge.ca.api.PolicyAdminService;
 import dev.trustbridge.ca.api.TokenAdminService;
 import dev.trustbridge.ca.authn.AuthenticationInterceptor;
 import dev.trustbridge.ca.authn.Caller;
@@ -23,6 +24,7 @@ import dev.trustbridge.ca.federation.Federation;
 import dev.trustbridge.ca.issuance.Authorizer;
 import dev.trustbridge.ca.issuance.CsrValidator;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
+import dev.trustbridge.ca.policy.PolicyManager;
 import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.ca.tls.SpiffeTrustManager;
 import dev.trustbridge.ca.upstream.Upstreams;
@@ -220,6 +222,13 @@ public final class TrustbridgeServer implements AutoCloseable {
             federationClientConfig(config.federation()),
             clock,
             () -> bundlesChanged.get().run());
+    PolicyManager policy =
+        new PolicyManager(
+            datastore.policies(),
+            hosted,
+            PolicyManager.knownPeers(datastore.relationships()),
+            clock,
+            () -> bundlesChanged.get().run());
     BundleDistributor bundles =
         new BundleDistributor(
             authorities,
@@ -227,7 +236,8 @@ public final class TrustbridgeServer implements AutoCloseable {
             id ->
                 datastore.entries().listBySpiffeId(id).stream()
                     .flatMap(e -> e.federatesWith().stream())
-                    .collect(Collectors.toSet()));
+                    .collect(Collectors.toSet()),
+            policy::grantedTrustDomains);
     bundlesChanged.set(bundles::changed);
     X509SvidVerifier peerVerifier =
         new X509SvidVerifier(
@@ -283,7 +293,8 @@ public final class TrustbridgeServer implements AutoCloseable {
             .sslContext(serverTls(identities.get(first), peerVerifier, hosted))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .intercept(authn)
-            .addService(new CertificateAuthorityService(issuer, bundles))
+            .addService(
+                new CertificateAuthorityService(issuer, bundles, policy, adminCheck::isAdmin))
             .addService(
                 ServerInterceptors.intercept(
                     new EntryAdminService(
@@ -313,6 +324,9 @@ public final class TrustbridgeServer implements AutoCloseable {
                     adminCheck))
             .addService(
                 ServerInterceptors.intercept(new AuthorityAdminService(authorities), adminCheck))
+            .addService(
+                ServerInterceptors.intercept(
+                    new PolicyAdminService(policy, datastore.auditLog(), clock), adminCheck))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
     if (config.authn().istio().enabled()) {

@@ -7,6 +7,7 @@ import dev.trustbridge.ca.authority.AuthorityStore;
 import dev.trustbridge.ca.authority.BundleSequenceStore;
 import dev.trustbridge.ca.entry.EntryStore;
 import dev.trustbridge.ca.federation.RelationshipStore;
+import dev.trustbridge.ca.policy.PolicyStore;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class JdbcDatastore implements AutoCloseable {
   private final BundleSequenceStore bundleSequences;
   private final GroupCommitAuditLog audit;
   private final RelationshipStore relationships;
+  private final PolicyStore policies;
 
   private JdbcDatastore(Database db, int schemaVersion, Clock clock) {
     this.db = db;
@@ -73,6 +75,7 @@ public final class JdbcDatastore implements AutoCloseable {
     this.bundleSequences = new SqlBundleSequenceStore(db);
     this.audit = new GroupCommitAuditLog(new SqlAuditLog(db));
     this.relationships = new SqlRelationshipStore(db, clock);
+    this.policies = new SqlPolicyStore(db);
   }
 
   /**
@@ -196,6 +199,11 @@ public final class JdbcDatastore implements AutoCloseable {
   /** Federation relationships and the peers' last good bundles. */
   public RelationshipStore relationships() {
     return relationships;
+  }
+
+  /** The per-identity policy and its history. */
+  public PolicyStore policies() {
+    return policies;
   }
 
   /**
