@@ -112,13 +112,16 @@ class CrashSafetyTest {
       List<String> done = driveUntilKilled(random, delay, context);
       steps += done.size();
       System.out.println("cycle " + cycle + " (" + delay + "ms): " + done);
-      JournalInvariants.checkKeysOnDisk(data);
+      JournalInvariants.DiskState disk = JournalInvariants.checkKeysOnDisk(data);
+      System.out.printf(
+          "  after the kill: %d authorities, orphan keys %s, temporary files %s%n",
+          disk.records().size(), disk.orphanKeys(), disk.temporaryFiles());
       server.close();
       server = ServerProcess.start(data, "restart " + cycle + " (" + context + ")");
       checkRestarted(context + ", steps " + done);
     }
     server.kill();
-    List<AuthorityRecord> records = JournalInvariants.checkKeysOnDisk(data);
+    List<AuthorityRecord> records = JournalInvariants.checkKeysOnDisk(data).records();
     JournalInvariants.checkKeysMatchCertificates(data, records);
     System.out.printf(
         "CrashSafetyTest seed=%d: %d kills, %d steps acknowledged, %d authorities, %d leaves%n",

@@ -14,17 +14,20 @@ import dev.trustbridge.spiffe.keys.EncryptedFileKeyManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -91,9 +94,9 @@ final class JournalInvariants {
    * every record's key file is there and that every intermediate's issuer is in the journal and
    * signed it: a half-done step may be visible here, a lost key or a dangling record may not.
    *
-   * @return the records, for later comparisons
+   * @return the records, and what a kill left behind that no record names
    */
-  static List<AuthorityRecord> checkKeysOnDisk(Path dataDir) throws IOException {
+  static DiskState checkKeysOnDisk(Path dataDir) throws IOException {
     List<AuthorityRecord> records;
     try (JdbcDatastore store = JdbcDatastore.openSqlite(dataDir.resolve("trustbridge.db"))) {
       records = store.authorities().list(TD);
@@ -118,8 +121,28 @@ final class JournalInvariants {
         }
       }
     }
-    return records;
+    Set<String> named = records.stream().map(r -> r.keyId() + ".pem").collect(Collectors.toSet());
+    List<String> unnamed = new ArrayList<>();
+    List<String> temporary = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(keys)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".tmp")) {
+          temporary.add(name);
+        } else if (name.endsWith(".pem") && !named.contains(name)) {
+          unnamed.add(name);
+        }
+      }
+    }
+    return new DiskState(records, unnamed, temporary);
   }
+
+  /**
+   * The journal as stored, key files no record names (the kill came between a key and its record:
+   * harmless) and temporary files of key writes the kill cut short.
+   */
+  record DiskState(
+      List<AuthorityRecord> records, List<String> orphanKeys, List<String> temporaryFiles) {}
 
   /**
    * Decrypts every key the journal names (the server must be stopped) and checks that it signs for
