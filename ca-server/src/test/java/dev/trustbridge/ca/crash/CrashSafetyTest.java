@@ -114,8 +114,8 @@ class CrashSafetyTest {
       System.out.println("cycle " + cycle + " (" + delay + "ms): " + done);
       JournalInvariants.DiskState disk = JournalInvariants.checkKeysOnDisk(data);
       System.out.printf(
-          "  after the kill: %d authorities, orphan keys %s, temporary files %s%n",
-          disk.records().size(), disk.orphanKeys(), disk.temporaryFiles());
+          "  after the kill: %d authorities, to repair %s, orphan keys %s, temporary files %s%n",
+          disk.records().size(), disk.halfDone(), disk.orphanKeys(), disk.temporaryFiles());
       server.close();
       server = ServerProcess.start(data, "restart " + cycle + " (" + context + ")");
       checkRestarted(context + ", steps " + done);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.trustbridge.ca.authority.AuthorityKind;
+import dev.trustbridge.ca.authority.AuthorityMark;
 import dev.trustbridge.ca.authority.AuthorityRecord;
+import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.proto.admin.v1.Authority;
 import dev.trustbridge.spiffe.id.TrustDomain;
@@ -98,8 +100,10 @@ final class JournalInvariants {
    */
   static DiskState checkKeysOnDisk(Path dataDir) throws IOException {
     List<AuthorityRecord> records;
+    Map<String, AuthorityMark> marks;
     try (JdbcDatastore store = JdbcDatastore.openSqlite(dataDir.resolve("trustbridge.db"))) {
       records = store.authorities().list(TD);
+      marks = store.authorities().marks(TD);
     }
     Path keys = dataDir.resolve("keys");
     Map<String, AuthorityRecord> byId =
@@ -134,15 +138,48 @@ final class JournalInvariants {
         }
       }
     }
-    return new DiskState(records, unnamed, temporary);
+    return new DiskState(records, unnamed, temporary, halfDone(records, marks));
+  }
+
+  /** What the restart has to repair: the kill came in the middle of a rotation. */
+  private static List<String> halfDone(
+      List<AuthorityRecord> records, Map<String, AuthorityMark> marks) {
+    List<String> found = new ArrayList<>();
+    List<AuthorityRecord> roots = stored(records, AuthorityKind.ROOT, AuthorityState.ACTIVE);
+    List<AuthorityRecord> intermediates =
+        stored(records, AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE);
+    if (roots.size() != 1) {
+      found.add(roots.size() + " active roots");
+    }
+    if (intermediates.size() != 1) {
+      found.add(intermediates.size() + " active intermediates");
+    }
+    for (AuthorityRecord i : intermediates) {
+      if (roots.stream().noneMatch(r -> i.issuerId().equals(Optional.of(r.id())))) {
+        found.add("active intermediate under an old root");
+      }
+      if (Optional.ofNullable(marks.get(i.id())).map(AuthorityMark::tainted).orElse(false)) {
+        found.add("tainted active intermediate");
+      }
+    }
+    return found;
+  }
+
+  private static List<AuthorityRecord> stored(
+      List<AuthorityRecord> records, AuthorityKind kind, AuthorityState state) {
+    return records.stream().filter(r -> r.kind() == kind && r.state() == state).toList();
   }
 
   /**
    * The journal as stored, key files no record names (the kill came between a key and its record:
-   * harmless) and temporary files of key writes the kill cut short.
+   * harmless), temporary files of key writes the kill cut short, and the half-done rotation steps
+   * that the restart must repair.
    */
   record DiskState(
-      List<AuthorityRecord> records, List<String> orphanKeys, List<String> temporaryFiles) {}
+      List<AuthorityRecord> records,
+      List<String> orphanKeys,
+      List<String> temporaryFiles,
+      List<String> halfDone) {}
 
   /**
    * Decrypts every key the journal names (the server must be stopped) and checks that it signs for
