@@ -201,7 +201,7 @@ class CrashSafetyTest {
         done.add(step + " " + take(step));
       } catch (StatusRuntimeException e) {
         if (killing.get()) {
-          done.add(step + " interrupted by the kill (" + e.getStatus().getCode() + ")");
+          done.add(step + " failed during the kill (" + e.getStatus().getCode() + ")");
           break;
         }
         if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
