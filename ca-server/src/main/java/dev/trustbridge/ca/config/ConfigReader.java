@@ -77,6 +77,8 @@ final class ConfigReader {
     AuthnConfig authn = new AuthnReader(baseDir, this::checkHosted).read(root.get("authn"));
     AdminConfig admin = root.get("admin").object(this::admin);
     FederationConfig federation = root.get("federation").object(ConfigReader::federation);
+    Optional<Path> policyFile =
+        Optional.ofNullable(root.get("policy_file").value(ValueType.path(baseDir), null));
     return root.build(
         () ->
             new ServerConfig(
@@ -89,7 +91,8 @@ final class ConfigReader {
                 trustDomains,
                 authn,
                 admin,
-                federation));
+                federation,
+                policyFile));
   }
 
   private ServerSection server(YamlNode n) {

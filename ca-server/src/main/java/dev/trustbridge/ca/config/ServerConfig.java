@@ -38,7 +38,8 @@ public record ServerConfig(
     List<TrustDomainConfig> trustDomains,
     AuthnConfig authn,
     AdminConfig admin,
-    FederationConfig federation) {
+    FederationConfig federation,
+    Optional<Path> policyFile) {
 
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");

@@ -229,6 +229,7 @@ public final class TrustbridgeServer implements AutoCloseable {
             PolicyManager.knownPeers(datastore.relationships()),
             clock,
             () -> bundlesChanged.get().run());
+    config.policyFile().ifPresent(file -> PolicyFiles.apply(policy, file));
     BundleDistributor bundles =
         new BundleDistributor(
             authorities,
