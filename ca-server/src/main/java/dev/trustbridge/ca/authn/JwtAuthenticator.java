@@ -90,7 +90,7 @@ public final class JwtAuthenticator {
         new DefaultJWTClaimsVerifier<>(
             issuer.audiences(),
             new JWTClaimsSet.Builder().issuer(issuer.issuer()).build(),
-            Set.of("exp", "sub", "aud"),
+            Set.of("exp", "iat", "sub", "aud"),
             null) {
           @Override
           protected Date currentTime() {

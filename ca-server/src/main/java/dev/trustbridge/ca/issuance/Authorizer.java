@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Decides which SPIFFE ID a caller may obtain: its own again (renewal over mTLS), the ID of an
@@ -21,6 +22,8 @@ import java.util.TreeSet;
  * cannot probe which IDs are registered.
  */
 public final class Authorizer {
+  private static final Pattern ISTIO_WORKLOAD = Pattern.compile("/ns/[^/]+/sa/[^/]+");
+
   /** The one refusal message. */
   public static final String DENIED = "caller is not authorized for the requested SPIFFE ID";
 
@@ -51,7 +54,9 @@ public final class Authorizer {
 
   /**
    * Authorizes a node account to obtain {@code target} for a workload on its node. Only configured
-   * node accounts may do this, and only for workload IDs of their own trust domain.
+   * node accounts may do this, only for IDs of their own trust domain, and only for Istio workload
+   * identities ({@code /ns/<namespace>/sa/<service account>}), so that a node account can never
+   * obtain an agent's, an admin's or the server's ID.
    *
    * @throws TrustbridgeException PERMISSION_DENIED with {@link #DENIED}
    */
@@ -61,7 +66,7 @@ public final class Authorizer {
     if (!nodeAccounts.contains(caller.spiffeId())
         || !target.trustDomain().equals(caller.spiffeId().trustDomain())
         || !hostedTrustDomains.contains(target.trustDomain())
-        || target.isTrustDomainId()) {
+        || !ISTIO_WORKLOAD.matcher(target.path()).matches()) {
       throw denied();
     }
     return ownIdentity(target);

@@ -182,6 +182,12 @@ class JwtAuthenticatorTest {
   }
 
   @Test
+  void authenticate_noIssuedAt_isRefused_soTheMaximumAgeAlwaysApplies() throws Exception {
+    assertRefused(
+        "JWT rejected: JWT missing required claims: [iat]", rs256(claims(c -> c.issueTime(null))));
+  }
+
+  @Test
   void authenticate_wrongAudience_isRefused() throws Exception {
     assertRefused("JWT rejected: JWT aud claim rejected", rs256(claims(c -> c.audience("vault"))));
   }

@@ -220,6 +220,17 @@ class AuthorizerTest {
   }
 
   @Test
+  void impersonate_agentAdminOrServerIds_areDenied() {
+    assertDenied(() -> authorizer.impersonate(jwt(ZTUNNEL), NODE_1));
+    assertDenied(() -> authorizer.impersonate(jwt(ZTUNNEL), DB));
+    assertDenied(
+        () ->
+            authorizer.impersonate(jwt(ZTUNNEL), SpiffeId.parse("spiffe://td/trustbridge/admin")));
+    assertDenied(
+        () -> authorizer.impersonate(jwt(ZTUNNEL), SpiffeId.parse("spiffe://td/ns/a/sa/b/extra")));
+  }
+
+  @Test
   void impersonate_trustDomainId_isDenied() {
     assertDenied(() -> authorizer.impersonate(jwt(ZTUNNEL), TD.id()));
   }
