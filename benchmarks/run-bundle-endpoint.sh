@@ -12,6 +12,7 @@
 #
 # Environment (defaults in brackets):
 #   DURATION [20s]  WARMUP [10s] (per server and mode, not counted)  THREADS [2]  CONNECTIONS [64]
+#   NGINX_WORKERS [2]  nginx worker_processes (1 = as many threads as the endpoint's one event loop)
 #   ROUNDS [1]       how many times to measure each (server, mode) pair; pairs are interleaved
 #   SERVER_JVM_OPTS ["-Xms256m -Xmx512m"]   extra flags for the server JVM
 #   JFR=1            record the Trustbridge server with JDK Flight Recorder (implies KEEP=1)
@@ -26,6 +27,7 @@ WARMUP=${WARMUP:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-1}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
 SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--Xms256m -Xmx512m}
 SERVER_JAR=$ROOT/ca-server/target/trustbridge.jar
 [[ ${JFR:-0} == 1 ]] && KEEP=1
@@ -99,7 +101,7 @@ for _ in $(seq 300); do
 done
 [[ -n $TB_PORT ]] || { cat "$WORK/server.log"; echo "no bundle endpoint" >&2; exit 1; }
 TB_URL=https://127.0.0.1:$TB_PORT/
-grep -o 'bundle endpoint TLS engine: .*' "$WORK/server.log" | head -1 || true
+grep -o 'bundle endpoint TLS engine: [^"]*' "$WORK/server.log" | head -1 || true
 
 # The document nginx will serve: exactly the bytes Trustbridge serves.
 mkdir -p "$WORK/nginx/html" "$WORK/nginx/logs"
@@ -141,7 +143,7 @@ NGINX_USER=
 cat > "$WORK/nginx/nginx.conf" <<NGINX
 $NGINX_USER
 daemon off;
-worker_processes 2;
+worker_processes $NGINX_WORKERS;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/logs/error.log warn;
 events { worker_connections 4096; }
@@ -161,7 +163,7 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
     ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
-    ssl_prefer_server_ciphers on; # the JDK and Netty servers also pick in their own order
+    ssl_prefer_server_ciphers off; # as Netty on BoringSSL: the client picks (wrk: AES-256-GCM)
     root $WORK/nginx/html;
     location = / {
       default_type application/json;
@@ -183,7 +185,7 @@ for _ in $(seq 100); do
 done
 cmp -s <(curl -sk "$NGINX_URL") "$WORK/nginx/html/bundle.json" \
   || { echo "nginx does not serve the same document" >&2; exit 1; }
-echo "nginx pid $NGINX_PID on $NGINX_URL, same document"
+echo "nginx pid $NGINX_PID on $NGINX_URL, same document, $NGINX_WORKERS worker(s)"
 for url in "$TB_URL" "$NGINX_URL"; do
   echo "  $url: $(echo | openssl s_client -connect "$(echo "${url#https://}" | tr -d /)" 2>/dev/null \
     | grep -E '^(New|Server Temp Key)' | sed 's/, Cipher is/,/' | paste -sd';' | xargs)"
@@ -253,12 +255,15 @@ value() { # server mode key -> median over rounds
 }
 echo
 echo "== summary (median of $ROUNDS round(s))"
-printf '%-10s %-12s %10s %8s %8s %12s\n' mode server "req/s" p50_ms p99_ms cpu_us/req
+# cores: CPU seconds per second of the server, i.e. its share of the machine during the run.
+printf '%-10s %-12s %10s %8s %8s %12s %6s\n' mode server "req/s" p50_ms p99_ms cpu_us/req cores
 for mode in keepalive handshake; do
   for server in nginx trustbridge; do
-    printf '%-10s %-12s %10s %8s %8s %12s\n' "$mode" "$server" "$(value $server $mode rps)" \
-      "$(value $server $mode p50_ms)" "$(value $server $mode p99_ms)" \
-      "$(value $server $mode cpu_us_per_req)"
+    rps=$(value $server $mode rps)
+    cpu=$(value $server $mode cpu_us_per_req)
+    printf '%-10s %-12s %10s %8s %8s %12s %6s\n' "$mode" "$server" "$rps" \
+      "$(value $server $mode p50_ms)" "$(value $server $mode p99_ms)" "$cpu" \
+      "$(awk -v r="$rps" -v c="$cpu" 'BEGIN { printf "%.2f", r * c / 1e6 }')"
   done
 done
 echo
