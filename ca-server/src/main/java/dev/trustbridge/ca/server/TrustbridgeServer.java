@@ -104,6 +104,7 @@ public final class TrustbridgeServer implements AutoCloseable {
   private final Federation federation;
   private final BundleEndpoints endpoints;
   private final Map<TrustDomain, LocalIdentities> identities;
+  private final Runnable maintenanceTask;
 
   private TrustbridgeServer(
       JdbcDatastore datastore,
@@ -117,7 +118,8 @@ public final class TrustbridgeServer implements AutoCloseable {
       Map<TrustDomain, TrustDomainAuthority> authorities,
       Federation federation,
       BundleEndpoints endpoints,
-      Map<TrustDomain, LocalIdentities> identities) {
+      Map<TrustDomain, LocalIdentities> identities,
+      Runnable maintenanceTask) {
     this.datastore = datastore;
     this.keys = keys;
     this.intermediateKeys = intermediateKeys;
@@ -130,6 +132,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     this.federation = federation;
     this.endpoints = endpoints;
     this.identities = identities;
+    this.maintenanceTask = maintenanceTask;
   }
 
   /** Starts the service. */
@@ -354,6 +357,17 @@ public final class TrustbridgeServer implements AutoCloseable {
     MetricsServer metricsServer =
         config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
 
+    AuthorityMetrics authorityMetrics = new AuthorityMetrics(metrics);
+    authorityMetrics.update(authorities.values());
+    Runnable maintenanceTask =
+        () -> {
+          maintain(authorities.values(), identities.values(), datastore, clock);
+          try {
+            authorityMetrics.update(authorities.values());
+          } catch (RuntimeException e) {
+            LOG.warn("authority metrics not updated: {}", e.toString());
+          }
+        };
     ScheduledExecutorService maintenance =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -362,7 +376,7 @@ public final class TrustbridgeServer implements AutoCloseable {
               return t;
             });
     maintenance.scheduleWithFixedDelay(
-        () -> maintain(authorities.values(), identities.values(), datastore, clock),
+        maintenanceTask,
         MAINTENANCE_PERIOD.toSeconds(),
         MAINTENANCE_PERIOD.toSeconds(),
         TimeUnit.SECONDS);
@@ -383,7 +397,8 @@ public final class TrustbridgeServer implements AutoCloseable {
         authorities,
         federation,
         endpoints,
-        identities);
+        identities,
+        maintenanceTask);
   }
 
   private static Caller.Svid verifyPeer(
@@ -486,7 +501,7 @@ public final class TrustbridgeServer implements AutoCloseable {
 
   /** Runs the periodic maintenance (rotation, renewals, token clean-up) now. */
   public void maintainNow() {
-    maintain(authorities.values(), identities.values(), datastore, Clock.systemUTC());
+    maintenanceTask.run();
   }
 
   /** Blocks until the server terminates. */

@@ -410,6 +410,25 @@ class IssuanceEndToEndTest {
             .body()
             .contains("trustbridge_svid_issued_total{trust_domain=\"example.org\"} 1.0"));
     assertTrue(response.body().contains("trustbridge_ca_intermediate_expiry_seconds"));
+    // One expiry series per CA of the journal, labelled with its kind and state.
+    assertTrue(
+        response
+            .body()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.startsWith("trustbridge_ca_expiry_seconds{")
+                        && l.contains("kind=\"root\"")
+                        && l.contains("state=\"active\"")),
+        response.body());
+    assertTrue(
+        response
+            .body()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.startsWith("trustbridge_ca_expiry_seconds{")
+                        && l.contains("kind=\"intermediate\"")));
   }
 
   // ---- join token refusals ----------------------------------------------------------------
