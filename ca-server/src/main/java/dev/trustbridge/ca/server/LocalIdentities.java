@@ -11,6 +11,7 @@ import dev.trustbridge.spiffe.svid.X509SvidBuilder;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,13 @@ import org.bouncycastle.util.io.pem.PemObject;
  * Both are re-issued before they expire.
  */
 public final class LocalIdentities {
+  /**
+   * The server's SVID also names the loopback addresses and {@code localhost}, so that ordinary TLS
+   * clients that check host names (gRPC stacks of other languages, openssl, Istio agents pointed at
+   * 127.0.0.1) accept it; SPIFFE-aware clients check the SPIFFE ID instead.
+   */
+  private static final List<InetAddress> LOOPBACK = loopback();
+
   /** Lifetime of the server's and the admin's own SVIDs. */
   static final Duration TTL = Duration.ofHours(24);
 
@@ -68,6 +76,14 @@ public final class LocalIdentities {
   Runnable subscribe(Consumer<RotatingKeyManager.Credential> listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
     return () -> listeners.remove(listener);
+  }
+
+  private static List<InetAddress> loopback() {
+    try {
+      return List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1"));
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("literal loopback addresses always parse", e);
+    }
   }
 
   /** The ID the server presents over TLS. */
@@ -108,6 +124,7 @@ public final class LocalIdentities {
             .spiffeId(id)
             .publicKey(keys.getPublic())
             .dnsNames(List.of("localhost"))
+            .ipAddresses(LOOPBACK)
             .ttl(TTL)
             .build();
     List<X509Certificate> chain = new ArrayList<>();

@@ -395,6 +395,30 @@ class IssuanceEndToEndTest {
   }
 
   @Test
+  void ordinaryTlsClient_checkingHostNames_acceptsTheServerAt127001AndLocalhost() throws Exception {
+    for (String host : List.of("127.0.0.1", "localhost")) {
+      io.grpc.ManagedChannel channel =
+          io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
+                  host + ":" + server.server.grpcPort())
+              .sslContext(
+                  io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                      .trustManager(server.anchors().toArray(X509Certificate[]::new))
+                      .build())
+              .build();
+      try {
+        assertEquals(
+            HealthCheckResponse.ServingStatus.SERVING,
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus(),
+            host);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void metrics_areServedInPrometheusFormat() throws Exception {
     bootstrapAgent(AGENT);
     HttpResponse<String> response =

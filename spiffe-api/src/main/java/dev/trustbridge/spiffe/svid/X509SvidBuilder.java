@@ -3,6 +3,7 @@ package dev.trustbridge.spiffe.svid;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.keys.KeyType;
+import java.net.InetAddress;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -91,6 +93,7 @@ public final class X509SvidBuilder {
   private PublicKey publicKey;
   private KeyType keyType;
   private List<String> dnsNames = List.of();
+  private List<InetAddress> ipAddresses = List.of();
   private X500Name subject = new X500Name(new RDN[0]);
   private Optional<Instant> notAfter = Optional.empty();
   private Optional<Duration> ttl = Optional.empty();
@@ -141,6 +144,19 @@ public final class X509SvidBuilder {
       unique.add(name);
     }
     this.dnsNames = new ArrayList<>(unique);
+    return this;
+  }
+
+  /**
+   * Optional IP address SANs (X509-SVID §2 allows other SAN types beside the one URI SAN), for
+   * servers that clients reach by address and verify by host name.
+   */
+  public X509SvidBuilder ipAddresses(Collection<InetAddress> addresses) {
+    Set<InetAddress> unique = new LinkedHashSet<>();
+    for (InetAddress address : Objects.requireNonNull(addresses, "addresses")) {
+      unique.add(Objects.requireNonNull(address, "address"));
+    }
+    this.ipAddresses = new ArrayList<>(unique);
     return this;
   }
 
@@ -208,6 +224,9 @@ public final class X509SvidBuilder {
     names.add(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId.toString()));
     for (String dns : dnsNames) {
       names.add(new GeneralName(GeneralName.dNSName, dns));
+    }
+    for (InetAddress address : ipAddresses) {
+      names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress())));
     }
     int usage = KeyUsage.digitalSignature | (keyType.isRsa() ? KeyUsage.keyEncipherment : 0);
     Issuance.addExtension(

@@ -118,6 +118,29 @@ class X509SvidBuilderTest {
     assertTrue(leaf.getCriticalExtensionOIDs().contains("2.5.29.17"));
   }
 
+  @Test
+  void leafBuilder_ipAddresses_areEmittedAsIpSans_andStillOneUriSan() throws Exception {
+    X509Certificate leaf =
+        builder()
+            .dnsNames(List.of("localhost"))
+            .ipAddresses(
+                List.of(
+                    java.net.InetAddress.getByName("127.0.0.1"),
+                    java.net.InetAddress.getByName("::1"),
+                    java.net.InetAddress.getByName("127.0.0.1")))
+            .build();
+    assertEquals(
+        List.of(
+            List.of(6, TestPki.WORKLOAD.toString()),
+            List.of(2, "localhost"),
+            List.of(7, "127.0.0.1"),
+            List.of(7, "0:0:0:0:0:0:0:1")),
+        List.copyOf(leaf.getSubjectAlternativeNames()));
+    assertEquals(
+        TestPki.WORKLOAD,
+        X509SvidProfileChecker.checkLeaf(leaf, PKI.issuingIntermediate().certificate()));
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
