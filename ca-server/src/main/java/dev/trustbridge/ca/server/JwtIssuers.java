@@ -9,12 +9,11 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import dev.trustbridge.ca.authn.JwtIssuer;
 import dev.trustbridge.ca.config.JwtIssuerConfig;
-import dev.trustbridge.spiffe.bundle.PemBundles;
+import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.io.IOException;
 import java.net.MalformedURLException;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -81,11 +80,7 @@ final class JwtIssuers {
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
       int i = 0;
-      for (X509Certificate certificate :
-          PemBundles.readBundle(
-                  dev.trustbridge.spiffe.id.TrustDomain.parse("jwks.invalid"),
-                  Files.readAllBytes(ca))
-              .x509Authorities()) {
+      for (X509Certificate certificate : ClientTls.readCertificates(ca)) {
         trust.setCertificateEntry("ca" + i++, certificate);
       }
       TrustManagerFactory factory =
