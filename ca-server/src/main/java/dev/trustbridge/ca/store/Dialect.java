@@ -1,8 +1,6 @@
 package dev.trustbridge.ca.store;
 
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -20,33 +18,32 @@ import org.sqlite.SQLiteException;
 enum Dialect {
   /**
    * SQLite through sqlite-jdbc. The connection stays in auto-commit mode and transactions are begun
-   * by hand, because sqlite-jdbc outside auto-commit mode opens the next transaction as soon as one
-   * ends: with {@code IMMEDIATE} that would hold the write lock between calls and lock out every
-   * other process (an admin CLI, say) that opens the same file.
+   * by hand (statements run through {@link Database#prepared}, so each is compiled once per
+   * connection), because sqlite-jdbc outside auto-commit mode opens the next transaction as soon as
+   * one ends: with {@code IMMEDIATE} that would hold the write lock between calls and lock out
+   * every other process (an admin CLI, say) that opens the same file.
    */
   SQLITE("sqlite") {
     @Override
-    void beginRead(Connection connection) throws SQLException {
-      execute(connection, "BEGIN DEFERRED");
+    String beginRead() {
+      return "BEGIN DEFERRED";
     }
 
     @Override
-    void beginWrite(Connection connection) throws SQLException {
+    String beginWrite() {
       // IMMEDIATE takes the write lock up front, so two writers wait on busy_timeout instead of
       // one failing when it upgrades a read lock.
-      execute(connection, "BEGIN IMMEDIATE");
+      return "BEGIN IMMEDIATE";
     }
 
     @Override
-    void commit(Connection connection) throws SQLException {
-      execute(connection, "COMMIT");
+    String commit() {
+      return "COMMIT";
     }
 
     @Override
-    void rollback(Connection connection) throws SQLException {
-      if (!connection.isClosed()) {
-        execute(connection, "ROLLBACK");
-      }
+    String rollback() {
+      return "ROLLBACK";
     }
 
     @Override
@@ -95,24 +92,18 @@ enum Dialect {
     return "db/migration/" + name + "/";
   }
 
-  /** Begins a transaction that will only read. */
-  abstract void beginRead(Connection connection) throws SQLException;
+  /** The statement that begins a transaction that will only read. */
+  abstract String beginRead();
 
-  /** Begins a transaction that may write, serialised with every other writer. */
-  abstract void beginWrite(Connection connection) throws SQLException;
+  /** The statement that begins a transaction that may write, serialised with every other writer. */
+  abstract String beginWrite();
 
-  /** Commits the current transaction. */
-  abstract void commit(Connection connection) throws SQLException;
+  /** The statement that commits the current transaction. */
+  abstract String commit();
 
-  /** Rolls back the current transaction, if the connection is still open. */
-  abstract void rollback(Connection connection) throws SQLException;
+  /** The statement that rolls back the current transaction. */
+  abstract String rollback();
 
   /** What a failure reported by this database means. */
   abstract Failure classify(SQLException e);
-
-  private static void execute(Connection connection, String sql) throws SQLException {
-    try (Statement statement = connection.createStatement()) {
-      statement.execute(sql);
-    }
-  }
 }

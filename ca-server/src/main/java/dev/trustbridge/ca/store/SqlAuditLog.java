@@ -15,6 +15,10 @@ import java.util.Optional;
 
 /** {@link AuditLog} on one append-only table. */
 final class SqlAuditLog implements AuditLog {
+  private static final String INSERT =
+      "INSERT INTO audit_event (at, caller, action, subject, outcome, detail, serial, expires_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
   private final Database db;
 
   SqlAuditLog(Database db) {
@@ -35,17 +39,12 @@ final class SqlAuditLog implements AuditLog {
     }
     db.write(
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO audit_event"
-                      + " (at, caller, action, subject, outcome, detail, serial, expires_at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (AuditEvent event : copy) {
-              bind(ps, event);
-              ps.executeUpdate();
-            }
-            return null;
+          PreparedStatement ps = db.prepared(c, INSERT);
+          for (AuditEvent event : copy) {
+            bind(ps, event);
+            ps.executeUpdate();
           }
+          return null;
         });
   }
 

@@ -65,24 +65,24 @@ final class SqlEntryStore implements EntryStore {
   @Override
   public Optional<RegistrationEntry> get(String id) {
     Objects.requireNonNull(id, "id");
-    return db.read(c -> load(c, "e.id = ?", id)).stream().findFirst();
+    return db.read(c -> load(db, c, "e.id = ?", id)).stream().findFirst();
   }
 
   @Override
   public List<RegistrationEntry> list() {
-    return db.read(c -> load(c, "1 = 1", null));
+    return db.read(c -> load(db, c, "1 = 1", null));
   }
 
   @Override
   public List<RegistrationEntry> listByParent(SpiffeId parentId) {
     Objects.requireNonNull(parentId, "parentId");
-    return db.read(c -> load(c, "e.parent_id = ?", parentId.toString()));
+    return db.read(c -> load(db, c, "e.parent_id = ?", parentId.toString()));
   }
 
   @Override
   public List<RegistrationEntry> listBySpiffeId(SpiffeId spiffeId) {
     Objects.requireNonNull(spiffeId, "spiffeId");
-    return db.read(c -> load(c, "e.spiffe_id = ?", spiffeId.toString()));
+    return db.read(c -> load(db, c, "e.spiffe_id = ?", spiffeId.toString()));
   }
 
   @Override
@@ -105,7 +105,7 @@ final class SqlEntryStore implements EntryStore {
     return db.write(
         c -> {
           Optional<RegistrationEntry> existing =
-              load(c, "e.id = ?", entry.id()).stream().findFirst();
+              load(db, c, "e.id = ?", entry.id()).stream().findFirst();
           if (existing.isEmpty()) {
             throw new TrustbridgeException(ErrorCode.NOT_FOUND, "no such registration entry");
           }
@@ -183,7 +183,7 @@ final class SqlEntryStore implements EntryStore {
    * The entries matching {@code where} (a constant condition on alias {@code e} with at most one
    * parameter), with their DNS names and federated trust domains: three queries, not one per entry.
    */
-  private static List<RegistrationEntry> load(Connection c, String where, String param)
+  private static List<RegistrationEntry> load(Database db, Connection c, String where, String param)
       throws SQLException {
     Map<String, List<String>> dnsNames = new HashMap<>();
     String dnsSql =
@@ -191,8 +191,7 @@ final class SqlEntryStore implements EntryStore {
             + " JOIN registration_entry e ON e.id = d.entry_id WHERE "
             + where
             + " ORDER BY d.entry_id, d.ordinal";
-    try (PreparedStatement ps = prepare(c, dnsSql, param);
-        ResultSet rs = ps.executeQuery()) {
+    try (ResultSet rs = prepare(db, c, dnsSql, param).executeQuery()) {
       while (rs.next()) {
         dnsNames.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
       }
@@ -202,8 +201,7 @@ final class SqlEntryStore implements EntryStore {
         "SELECT f.entry_id, f.trust_domain FROM registration_entry_federates_with f"
             + " JOIN registration_entry e ON e.id = f.entry_id WHERE "
             + where;
-    try (PreparedStatement ps = prepare(c, fedSql, param);
-        ResultSet rs = ps.executeQuery()) {
+    try (ResultSet rs = prepare(db, c, fedSql, param).executeQuery()) {
       while (rs.next()) {
         federatesWith
             .computeIfAbsent(rs.getString(1), k -> new HashSet<>())
@@ -217,8 +215,7 @@ final class SqlEntryStore implements EntryStore {
             + " FROM registration_entry e WHERE "
             + where
             + " ORDER BY e.created_at, e.id";
-    try (PreparedStatement ps = prepare(c, sql, param);
-        ResultSet rs = ps.executeQuery()) {
+    try (ResultSet rs = prepare(db, c, sql, param).executeQuery()) {
       while (rs.next()) {
         String id = rs.getString(1);
         long ttl = rs.getLong(4);
@@ -240,17 +237,13 @@ final class SqlEntryStore implements EntryStore {
     return List.copyOf(entries.values());
   }
 
-  private static PreparedStatement prepare(Connection c, String sql, String param)
+  /** The cached statement for {@code sql}: the three queries run on every issuance. */
+  private static PreparedStatement prepare(Database db, Connection c, String sql, String param)
       throws SQLException {
-    PreparedStatement ps = c.prepareStatement(sql);
-    try {
-      if (param != null) {
-        ps.setString(1, param);
-      }
-      return ps;
-    } catch (SQLException e) {
-      ps.close();
-      throw e;
+    PreparedStatement ps = db.prepared(c, sql);
+    if (param != null) {
+      ps.setString(1, param);
     }
+    return ps;
   }
 }

@@ -159,4 +159,43 @@ class DatabaseReadersTest {
       assertTrue(c.isClosed());
     }
   }
+
+  @Test
+  void prepared_isCompiledOncePerConnection_withParametersCleared() {
+    db.write(
+        c -> {
+          java.sql.PreparedStatement first = db.prepared(c, "INSERT INTO t VALUES (?)");
+          first.setInt(1, 7);
+          first.executeUpdate();
+          java.sql.PreparedStatement again = db.prepared(c, "INSERT INTO t VALUES (?)");
+          assertTrue(first == again, "the same statement object is reused");
+          // The last call's parameter is gone: executing without binding inserts NULL.
+          again.executeUpdate();
+          return null;
+        });
+    assertEquals(
+        List.of("7", "null"),
+        db.read(
+            c -> {
+              List<String> values = new ArrayList<>();
+              try (ResultSet rs = db.prepared(c, "SELECT v FROM t ORDER BY rowid").executeQuery()) {
+                while (rs.next()) {
+                  values.add(String.valueOf(rs.getObject(1)));
+                }
+              }
+              return values;
+            }));
+  }
+
+  @Test
+  void prepared_statementsOfAClosedDatabase_areClosed() throws SQLException {
+    java.sql.PreparedStatement[] kept = new java.sql.PreparedStatement[1];
+    db.write(
+        c -> {
+          kept[0] = db.prepared(c, "INSERT INTO t VALUES (1)");
+          return kept[0].executeUpdate();
+        });
+    db.close();
+    assertTrue(kept[0].isClosed());
+  }
 }
