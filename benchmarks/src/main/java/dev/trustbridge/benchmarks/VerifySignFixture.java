@@ -65,7 +65,9 @@ final class VerifySignFixture {
 
   private VerifySignFixture(CryptoProviders providers, List<byte[]> csrs) {
     this.providers = providers;
-    this.validator = new CsrValidator(65_536, EnumSet.allOf(KeyType.class), providers::signature);
+    this.validator =
+        new CsrValidator(
+            65_536, EnumSet.allOf(KeyType.class), providers::signature, providers::keyFactory);
     CaKey key = new InMemoryKeyManager(providers).generate("bench-ca", KeyType.EC_P256);
     X509Certificate certificate =
         CaCertificateBuilder.selfSigned(TrustDomain.parse("bench.example"), key, CLOCK)

@@ -51,6 +51,15 @@ public final class CsrValidator {
     Signature create(String jcaAlgorithm) throws GeneralSecurityException;
   }
 
+  /**
+   * Decodes an X.509 SubjectPublicKeyInfo for a JCA key algorithm name ({@code EC}, {@code RSA},
+   * {@code Ed25519}).
+   */
+  @FunctionalInterface
+  public interface KeyFactorySource {
+    KeyFactory create(String jcaKeyAlgorithm) throws GeneralSecurityException;
+  }
+
   /** A CSR that passed every check: its public key and that key's type. */
   public record ValidatedCsr(PublicKey publicKey, KeyType keyType) {
     public ValidatedCsr {
@@ -70,14 +79,31 @@ public final class CsrValidator {
           PKCSObjectIdentifiers.sha384WithRSAEncryption, "SHA384withRSA",
           PKCSObjectIdentifiers.sha512WithRSAEncryption, "SHA512withRSA");
 
-  /** Decodes public keys only; signature verification uses the injected factory. */
+  /** Decodes public keys when no key factory source is given. */
   private static final Provider KEY_PROVIDER = new BouncyCastleProvider();
 
   private final int maxBytes;
   private final Set<KeyType> allowedKeyTypes;
   private final SignatureFactory signatures;
+  private final KeyFactorySource keyFactories;
 
+  /** Decodes public keys with Bouncy Castle and verifies with {@code signatures}. */
   public CsrValidator(int maxBytes, Set<KeyType> allowedKeyTypes, SignatureFactory signatures) {
+    this(maxBytes, allowedKeyTypes, signatures, alg -> KeyFactory.getInstance(alg, KEY_PROVIDER));
+  }
+
+  /**
+   * Decodes public keys with {@code keyFactories} and verifies with {@code signatures}. Giving both
+   * from the same provider (the server passes Conscrypt's for EC and RSA) means the key handed to
+   * the verifier, and later to the certificate builder, is already that provider's own: no
+   * translation per call, and the point-on-curve check done once, natively.
+   */
+  public CsrValidator(
+      int maxBytes,
+      Set<KeyType> allowedKeyTypes,
+      SignatureFactory signatures,
+      KeyFactorySource keyFactories) {
+    this.keyFactories = Objects.requireNonNull(keyFactories, "keyFactories");
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive");
     }
@@ -101,7 +127,7 @@ public final class CsrValidator {
     }
     byte[] der = looksLikePem(csr) ? pemToDer(csr) : csr;
     CertificationRequest request = parse(der);
-    PublicKey publicKey = publicKey(request);
+    PublicKey publicKey = publicKey(request, keyFactories);
     KeyType keyType =
         KeyType.of(publicKey)
             .orElseThrow(() -> TrustbridgeException.invalidArgument(KEY_UNSUPPORTED));
@@ -171,7 +197,7 @@ public final class CsrValidator {
     }
   }
 
-  private static PublicKey publicKey(CertificationRequest request) {
+  private static PublicKey publicKey(CertificationRequest request, KeyFactorySource factories) {
     try {
       byte[] spki =
           request
@@ -194,8 +220,7 @@ public final class CsrValidator {
       } else {
         throw TrustbridgeException.invalidArgument(KEY_UNSUPPORTED);
       }
-      return KeyFactory.getInstance(jcaName, KEY_PROVIDER)
-          .generatePublic(new X509EncodedKeySpec(spki));
+      return factories.create(jcaName).generatePublic(new X509EncodedKeySpec(spki));
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       if (e instanceof TrustbridgeException te) {
         throw te;

@@ -254,7 +254,10 @@ public final class TrustbridgeServer implements AutoCloseable {
     Authorizer authorizer = new Authorizer(datastore.entries(), hosted, nodeAccounts);
     CsrValidator csrs =
         new CsrValidator(
-            config.grpc().maxCsrBytes(), EnumSet.allOf(KeyType.class), providers::signature);
+            config.grpc().maxCsrBytes(),
+            EnumSet.allOf(KeyType.class),
+            providers::signature,
+            providers::keyFactory);
     X509SvidIssuer issuer =
         new X509SvidIssuer(
             authorities, policies, authorizer, csrs, datastore.auditLog(), clock, metrics);
