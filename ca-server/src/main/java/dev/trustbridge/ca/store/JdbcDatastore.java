@@ -69,7 +69,7 @@ public final class JdbcDatastore implements AutoCloseable {
   private JdbcDatastore(Database db, int schemaVersion, Clock clock) {
     this.db = db;
     this.schemaVersion = schemaVersion;
-    this.entries = new SqlEntryStore(db);
+    this.entries = new CachingEntryStore(new SqlEntryStore(db));
     this.joinTokens = new SqlJoinTokenStore(db);
     this.authorities = new SqlAuthorityStore(db);
     this.bundleSequences = new SqlBundleSequenceStore(db);
@@ -168,7 +168,12 @@ public final class JdbcDatastore implements AutoCloseable {
     return schemaVersion;
   }
 
-  /** The registration entries. */
+  /** The connections, for tests of the stores beneath the caches. */
+  Database database() {
+    return db;
+  }
+
+  /** The registration entries (lookups by SPIFFE ID answered from memory until a write). */
   public EntryStore entries() {
     return entries;
   }
