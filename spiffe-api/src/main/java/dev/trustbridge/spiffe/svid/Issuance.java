@@ -11,12 +11,14 @@ import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Security;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.Optional;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -33,6 +35,7 @@ final class Issuance {
   static final String VALIDITY_EMPTY = "notAfter must be after notBefore";
   static final String ISSUER_EXPIRED = "issuer CA has expired";
   static final String ISSUER_NOT_YET_VALID = "issuer CA is not yet valid";
+  private static final String UNDECODABLE = "signed certificate cannot be decoded";
 
   /**
    * The JDK's certificate provider, named explicitly: {@code
@@ -131,7 +134,7 @@ final class Issuance {
           .setProvider(CertificateFields.BC)
           .getCertificate(template.build(new CaKeyContentSigner(key)));
     } catch (CertificateException e) {
-      throw new SvidProfileException("signed certificate cannot be decoded", e);
+      throw new SvidProfileException(UNDECODABLE, e);
     }
   }
 
@@ -152,13 +155,21 @@ final class Issuance {
             .bitString(signature)
             .end()
             .toByteArray();
+    Collection<? extends Certificate> decoded;
     try {
-      return (X509Certificate)
+      // generateCertificates, not generateCertificate: the JDK's generateCertificate also puts
+      // every certificate into a process-wide cache (750 soft references), which would keep the
+      // latest leaves alive, and tenured, for nothing.
+      decoded =
           CertificateFactory.getInstance("X.509", JDK_CERTIFICATES)
-              .generateCertificate(new ByteArrayInputStream(certificate));
+              .generateCertificates(new ByteArrayInputStream(certificate));
     } catch (CertificateException e) {
-      throw new SvidProfileException("signed certificate cannot be decoded", e);
+      throw new SvidProfileException(UNDECODABLE, e);
     }
+    if (decoded.size() != 1 || !(decoded.iterator().next() instanceof X509Certificate leaf)) {
+      throw new SvidProfileException(UNDECODABLE);
+    }
+    return leaf;
   }
 
   /** Adds an extension; BC declares an IOException that cannot happen for our values. */

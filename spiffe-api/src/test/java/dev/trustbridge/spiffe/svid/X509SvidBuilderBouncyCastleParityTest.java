@@ -2,15 +2,19 @@ package dev.trustbridge.spiffe.svid;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.keys.CryptoProviders;
 import dev.trustbridge.spiffe.keys.KeyType;
+import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
@@ -26,6 +30,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.security.auth.x500.X500Principal;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -108,6 +113,17 @@ class X509SvidBuilderBouncyCastleParityTest {
     }
     // Both a serial whose top bit needs a 0x00 pad (17 octets) and one that does not.
     assertTrue(serialLengths.contains(17) && serialLengths.contains(16), serialLengths::toString);
+  }
+
+  @Test
+  void build_returnsTheJdksCertificateType_withoutPuttingItInTheJdksCache() throws Exception {
+    TestPki pki = TestPki.create(TestPki.EXAMPLE, TestPki.nowClock());
+    X509Certificate leaf = pki.leaf();
+    CertificateFactory jdk = CertificateFactory.getInstance("X.509", "SUN");
+    // generateCertificate answers from its cache when it has seen the bytes before.
+    Certificate parsed = jdk.generateCertificate(new ByteArrayInputStream(leaf.getEncoded()));
+    assertEquals(parsed.getClass(), leaf.getClass());
+    assertNotSame(parsed, leaf);
   }
 
   enum NameSet {
