@@ -40,6 +40,44 @@ final class DerReader {
   }
 
   /**
+   * True if {@code der} is exactly one value in the form Bouncy Castle's DER encoder would write it
+   * again: strict lengths all the way down through SEQUENCEs and context-specific constructed
+   * values, INTEGERs without redundant sign octets, BOOLEANs of 0x00 or 0xFF. SETs (which DER
+   * sorts) and constructed strings (which DER makes primitive) count as not strict.
+   */
+  static boolean isStrictDer(byte[] der) {
+    DerReader reader = new DerReader(der);
+    return reader.next() && reader.isStrictValue() && reader.atEnd();
+  }
+
+  private boolean isStrictValue() {
+    if ((tag & 0x20) != 0) {
+      if (tag != 0x30 && (tag & 0xC0) != 0x80) {
+        return false;
+      }
+      DerReader inner = contents();
+      while (inner.next()) {
+        if (!inner.isStrictValue()) {
+          return false;
+        }
+      }
+      return inner.atEnd();
+    }
+    return switch (tag) {
+      case 0x01 -> contentLength == 1 && (der[contentStart] == 0 || der[contentStart] == -1);
+      case 0x02 ->
+          contentLength == 1
+              || (contentLength > 1
+                  && !redundantSignOctet(der[contentStart], der[contentStart + 1]));
+      default -> true;
+    };
+  }
+
+  private static boolean redundantSignOctet(byte first, byte second) {
+    return (first == 0 && second >= 0) || (first == -1 && second < 0);
+  }
+
+  /**
    * Moves to the next value. False at the end of the input, and from then on, if the next octets
    * are not a strict-DER TLV that fits in the input.
    */

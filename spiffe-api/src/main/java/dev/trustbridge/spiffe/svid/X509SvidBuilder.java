@@ -32,6 +32,7 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * Builds and signs leaf X509-SVIDs that can only come out conformant (X509-SVID sections 2 to 4,
@@ -273,6 +274,16 @@ public final class X509SvidBuilder {
       IssuerFacts issuerFacts,
       byte[] signatureAlgorithm) {
     byte[] spki = publicKey.getEncoded();
+    byte[] keyBits = DerReader.isStrictDer(spki) ? subjectPublicKeyBits(spki) : null;
+    byte[] keyId;
+    if (keyBits != null) {
+      keyId = sha1(keyBits);
+    } else {
+      // An encoding that is not plain DER: Bouncy Castle re-encodes it and computes the key
+      // identifier from it, as the certificate builder did.
+      spki = reencode(SubjectPublicKeyInfo.getInstance(spki));
+      keyId = Issuance.subjectKeyIdentifier(publicKey).getKeyIdentifier();
+    }
     DerWriter der =
         new DerWriter(640)
             .begin(DerWriter.SEQUENCE)
@@ -295,7 +306,7 @@ public final class X509SvidBuilder {
         .begin(DerWriter.SEQUENCE)
         .raw(SUBJECT_KEY_IDENTIFIER_OID)
         .begin(DerWriter.OCTET_STRING)
-        .primitive(DerWriter.OCTET_STRING, subjectKeyIdentifier(publicKey, spki))
+        .primitive(DerWriter.OCTET_STRING, keyId)
         .end()
         .end()
         .raw(issuerFacts.authorityKeyIdentifierExtension());
@@ -323,16 +334,19 @@ public final class X509SvidBuilder {
    * RFC 5280 section 4.2.1.2 method (1), as Bouncy Castle's {@code JcaX509ExtensionUtils} computes
    * it: SHA-1 of the subjectPublicKey BIT STRING's bits.
    */
-  private static byte[] subjectKeyIdentifier(PublicKey key, byte[] spki) {
-    byte[] bits = subjectPublicKeyBits(spki);
-    if (bits == null) {
-      // Not plain DER with whole octets: let Bouncy Castle read it as before.
-      return Issuance.subjectKeyIdentifier(key).getKeyIdentifier();
-    }
+  private static byte[] sha1(byte[] keyBits) {
     try {
-      return MessageDigest.getInstance("SHA-1").digest(bits);
+      return MessageDigest.getInstance("SHA-1").digest(keyBits);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-1 is not available for key identifiers", e);
+    }
+  }
+
+  private static byte[] reencode(SubjectPublicKeyInfo spki) {
+    try {
+      return spki.getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode the public key", e);
     }
   }
 

@@ -47,6 +47,39 @@ class DerReaderTest {
     assertNull(DerReader.contentsOfOnly(hex(input), 0x04));
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "3000",
+        "0500",
+        "3006" + "0201" + "7f" + "0101" + "ff",
+        "3006" + "020200" + "80" + "a0" + "00",
+        "3005" + "a003" + "020101",
+        "3003" + "8001" + "aa"
+      })
+  void isStrictDer_derAsBouncyCastleWritesIt_isStrict(String input) {
+    assertTrue(DerReader.isStrictDer(hex(input)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "308103" + "020101", // non-minimal outer length
+        "3004" + "02810101", // non-minimal inner length
+        "3003" + "020100" + "00", // trailing octets after the value
+        "3004" + "02020001", // INTEGER with a redundant 0x00
+        "3004" + "0202ff80", // INTEGER with a redundant 0xff
+        "3000" + "3000", // two values
+        "3003" + "010101", // BOOLEAN that is neither 00 nor ff
+        "3003" + "0200" + "00", // empty INTEGER
+        "3103" + "020101", // SET, which DER sorts
+        "2403" + "0401" + "aa", // constructed OCTET STRING
+        "30800000" // indefinite length
+      })
+  void isStrictDer_anythingBouncyCastleWouldReencode_isNotStrict(String input) {
+    assertFalse(DerReader.isStrictDer(hex(input)));
+  }
+
   @Test
   void next_walksAConstructedValue_andStopsAtItsEnd() {
     DerReader outer = new DerReader(hex("3008" + "0500" + "0401aa" + "0101ff"));

@@ -16,7 +16,10 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +33,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -106,7 +111,11 @@ class X509SvidBuilderBouncyCastleParityTest {
                 new SeededRandom(seed));
         String what = key.getKey() + " leaf key, " + names;
         assertArrayEquals(expected, leaf.getTBSCertificate(), what);
-        assertArrayEquals(key.getValue().getEncoded(), leaf.getPublicKey().getEncoded(), what);
+        assertArrayEquals(
+            SubjectPublicKeyInfo.getInstance(key.getValue().getEncoded())
+                .getEncoded(ASN1Encoding.DER),
+            leaf.getPublicKey().getEncoded(),
+            what);
         assertEquals(KeyType.of(key.getValue()), KeyType.of(leaf.getPublicKey()), what);
         serialLengths.add(leaf.getSerialNumber().toByteArray().length);
       }
@@ -173,6 +182,9 @@ class X509SvidBuilderBouncyCastleParityTest {
     rsa.initialize(2048);
     keys.put("JDK RSA_2048", rsa.generateKeyPair().getPublic());
     keys.put("JDK ED25519", KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic());
+    keys.put(
+        "BER-encoded EC_P256",
+        new BerEncodedEcKey((ECPublicKey) TestKeys.pair(KeyType.EC_P256, 72).getPublic()));
     CryptoProviders.conscrypt()
         .ifPresent(
             conscrypt -> {
@@ -189,6 +201,48 @@ class X509SvidBuilderBouncyCastleParityTest {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec(curve));
     return generator.generateKeyPair().getPublic();
+  }
+
+  /**
+   * An EC key whose {@code getEncoded()} is valid BER but not DER (non-minimal lengths), as an odd
+   * provider might give it: Bouncy Castle re-encoded it, and so must the builder.
+   */
+  record BerEncodedEcKey(ECPublicKey key) implements ECPublicKey {
+    @Override
+    public ECPoint getW() {
+      return key.getW();
+    }
+
+    @Override
+    public ECParameterSpec getParams() {
+      return key.getParams();
+    }
+
+    @Override
+    public String getAlgorithm() {
+      return "EC";
+    }
+
+    @Override
+    public String getFormat() {
+      return "X.509";
+    }
+
+    @Override
+    public byte[] getEncoded() {
+      // 30 59 30 13 ... 03 42 00 04 ...: lengths 0x59 and 0x42 written in the long form.
+      byte[] der = key.getEncoded();
+      int bitString = 2 + 2 + (der[3] & 0xFF);
+      byte[] ber = new byte[der.length + 2];
+      ber[0] = 0x30;
+      ber[1] = (byte) 0x81;
+      ber[2] = (byte) ((der[1] & 0xFF) + 1);
+      System.arraycopy(der, 2, ber, 3, bitString - 2);
+      ber[bitString + 1] = 0x03;
+      ber[bitString + 2] = (byte) 0x81;
+      System.arraycopy(der, bitString + 1, ber, bitString + 3, der.length - bitString - 1);
+      return ber;
+    }
   }
 
   /** A repeatable source of serials: two instances with one seed give the same serial. */
