@@ -209,7 +209,8 @@ public final class CaCertificateBuilder {
   public X509Certificate build() {
     Optional<X509Certificate> issuerCert = issuer.map(IssuingCa::certificate);
     Issuance.Validity validity =
-        Issuance.Validity.of(clock.instant(), backdate, notAfter, ttl, issuerCert);
+        Issuance.Validity.of(
+            clock.instant(), backdate, notAfter, ttl, issuer.map(IssuingCa::facts));
     BigInteger serial = Issuance.randomSerial(random != null ? random : new SecureRandom());
     X500Name subjectName =
         subject

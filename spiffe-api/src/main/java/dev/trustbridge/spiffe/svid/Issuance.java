@@ -4,15 +4,21 @@ import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.keys.CaKey;
 import dev.trustbridge.spiffe.keys.CaKeyContentSigner;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Security;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.Optional;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -29,8 +35,24 @@ final class Issuance {
   static final String VALIDITY_EMPTY = "notAfter must be after notBefore";
   static final String ISSUER_EXPIRED = "issuer CA has expired";
   static final String ISSUER_NOT_YET_VALID = "issuer CA is not yet valid";
+  private static final String UNDECODABLE = "signed certificate cannot be decoded";
+
+  /**
+   * The JDK's certificate provider, named explicitly: {@code
+   * CertificateFactory.getInstance("X.509")} would take whichever provider an application put
+   * first.
+   */
+  private static final Provider JDK_CERTIFICATES = jdkCertificateProvider();
 
   private Issuance() {}
+
+  private static Provider jdkCertificateProvider() {
+    Provider sun = Security.getProvider("SUN");
+    if (sun == null) {
+      throw new IllegalStateException("the JDK's SUN provider is not available");
+    }
+    return sun;
+  }
 
   /** A random positive serial of up to 128 bits: at most 17 DER octets, well under 20. */
   static BigInteger randomSerial(SecureRandom random) {
@@ -48,7 +70,7 @@ final class Issuance {
         Duration backdate,
         Optional<Instant> notAfter,
         Optional<Duration> ttl,
-        Optional<X509Certificate> issuer) {
+        Optional<IssuerFacts> issuer) {
       Instant requested =
           notAfter
               .or(() -> ttl.map(now::plus))
@@ -57,8 +79,8 @@ final class Issuance {
       Instant notBefore = now.minus(backdate).truncatedTo(ChronoUnit.SECONDS);
       Instant end = requested.truncatedTo(ChronoUnit.SECONDS);
       if (issuer.isPresent()) {
-        Instant issuerNotBefore = issuer.get().getNotBefore().toInstant();
-        Instant issuerNotAfter = issuer.get().getNotAfter().toInstant();
+        Instant issuerNotBefore = issuer.get().notBefore();
+        Instant issuerNotAfter = issuer.get().notAfter();
         if (!issuerNotAfter.isAfter(now)) {
           throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, ISSUER_EXPIRED);
         }
@@ -112,8 +134,42 @@ final class Issuance {
           .setProvider(CertificateFields.BC)
           .getCertificate(template.build(new CaKeyContentSigner(key)));
     } catch (CertificateException e) {
-      throw new SvidProfileException("signed certificate cannot be decoded", e);
+      throw new SvidProfileException(UNDECODABLE, e);
     }
+  }
+
+  /**
+   * Signs a DER TBSCertificate with {@code key} and decodes the result with the JDK's own provider,
+   * which parses the certificate once and keeps the fields (Bouncy Castle's certificate object
+   * parses times again on every call).
+   *
+   * @param signatureAlgorithm the DER AlgorithmIdentifier that the TBSCertificate names too
+   */
+  static X509Certificate sign(byte[] tbsCertificate, CaKey key, byte[] signatureAlgorithm) {
+    byte[] signature = key.sign(tbsCertificate);
+    byte[] certificate =
+        new DerWriter(tbsCertificate.length + signatureAlgorithm.length + signature.length + 16)
+            .begin(DerWriter.SEQUENCE)
+            .raw(tbsCertificate)
+            .raw(signatureAlgorithm)
+            .bitString(signature)
+            .end()
+            .toByteArray();
+    Collection<? extends Certificate> decoded;
+    try {
+      // generateCertificates, not generateCertificate: the JDK's generateCertificate also puts
+      // every certificate into a process-wide cache (750 soft references), which would keep the
+      // latest leaves alive, and tenured, for nothing.
+      decoded =
+          CertificateFactory.getInstance("X.509", JDK_CERTIFICATES)
+              .generateCertificates(new ByteArrayInputStream(certificate));
+    } catch (CertificateException e) {
+      throw new SvidProfileException(UNDECODABLE, e);
+    }
+    if (decoded.size() != 1 || !(decoded.iterator().next() instanceof X509Certificate leaf)) {
+      throw new SvidProfileException(UNDECODABLE);
+    }
+    return leaf;
   }
 
   /** Adds an extension; BC declares an IOException that cannot happen for our values. */

@@ -23,11 +23,15 @@ public final class IssuingCa {
   private final X509Certificate certificate;
   private final CaKey key;
   private final SpiffeId spiffeId;
+  private final IssuerFacts facts;
 
   private IssuingCa(X509Certificate certificate, CaKey key, SpiffeId spiffeId) {
     this.certificate = certificate;
     this.key = key;
     this.spiffeId = spiffeId;
+    // Read on first use and kept: subject, key identifier and validity are parsed once per CA,
+    // not once per leaf.
+    this.facts = IssuerFacts.of(certificate, spiffeId);
   }
 
   /**
@@ -76,5 +80,10 @@ public final class IssuingCa {
   /** The trust domain this CA issues leaves for. */
   public TrustDomain trustDomain() {
     return spiffeId.trustDomain();
+  }
+
+  /** What issuing and checking need to know about the certificate, computed once. */
+  IssuerFacts facts() {
+    return facts;
   }
 }

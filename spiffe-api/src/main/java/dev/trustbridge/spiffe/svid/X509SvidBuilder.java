@@ -3,7 +3,11 @@ package dev.trustbridge.spiffe.svid;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.keys.KeyType;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.net.InetAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -11,27 +15,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Date;
+import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
 
 /**
  * Builds and signs leaf X509-SVIDs that can only come out conformant (X509-SVID sections 2 to 4,
@@ -87,6 +88,43 @@ public final class X509SvidBuilder {
           "(?=.{1,253}$)(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*"
               + "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
+  // SecureRandom is thread safe; one instance spares seeding a new one for every leaf.
+  private static final SecureRandom SHARED_RANDOM = new SecureRandom();
+
+  // Tags of GeneralName (RFC 5280 section 4.2.1.6).
+  private static final int DNS_NAME_TAG = 2;
+  private static final int URI_NAME_TAG = 6;
+  private static final int IP_ADDRESS_TAG = 7;
+
+  private static final byte[] EMPTY_NAME = {DerWriter.SEQUENCE, 0};
+  // [0] EXPLICIT INTEGER 2
+  private static final byte[] VERSION_3 = {(byte) 0xA0, 3, DerWriter.INTEGER, 1, 2};
+  private static final byte[] SUBJECT_ALT_NAME_OID =
+      CertificateFields.der(Extension.subjectAlternativeName);
+  private static final byte[] SUBJECT_KEY_IDENTIFIER_OID =
+      CertificateFields.der(Extension.subjectKeyIdentifier);
+  // The extensions that are the same in every leaf, encoded once.
+  private static final byte[] BASIC_CONSTRAINTS_NOT_CA =
+      extension(Extension.basicConstraints, true, w -> w.begin(DerWriter.SEQUENCE).end());
+  private static final byte[] KEY_USAGE =
+      extension(Extension.keyUsage, true, w -> w.namedBits(CertificateFields.DIGITAL_SIGNATURE));
+  private static final byte[] KEY_USAGE_RSA =
+      extension(
+          Extension.keyUsage,
+          true,
+          w ->
+              w.namedBits(CertificateFields.DIGITAL_SIGNATURE, CertificateFields.KEY_ENCIPHERMENT));
+  private static final byte[] EXTENDED_KEY_USAGE =
+      extension(
+          Extension.extendedKeyUsage,
+          false,
+          w ->
+              w.begin(DerWriter.SEQUENCE)
+                  .raw(CertificateFields.der(KeyPurposeId.id_kp_serverAuth.toOID()))
+                  .raw(CertificateFields.der(KeyPurposeId.id_kp_clientAuth.toOID()))
+                  .end());
+  private static final Map<KeyType, byte[]> SIGNATURE_ALGORITHMS = signatureAlgorithms();
+
   private final IssuingCa issuer;
   private final Clock clock;
   private SpiffeId spiffeId;
@@ -94,7 +132,7 @@ public final class X509SvidBuilder {
   private KeyType keyType;
   private List<String> dnsNames = List.of();
   private List<InetAddress> ipAddresses = List.of();
-  private X500Name subject = new X500Name(new RDN[0]);
+  private byte[] subject = EMPTY_NAME; // DER Name
   private Optional<Instant> notAfter = Optional.empty();
   private Optional<Duration> ttl = Optional.empty();
   private Duration backdate = DEFAULT_BACKDATE;
@@ -162,7 +200,13 @@ public final class X509SvidBuilder {
 
   /** An optional subject; empty by default (the SAN extension is critical either way). */
   public X509SvidBuilder subject(X500Principal subject) {
-    this.subject = X500Name.getInstance(Objects.requireNonNull(subject, "subject").getEncoded());
+    // Re-encoded by Bouncy Castle, as the certificate builder did: DER whatever the input was.
+    X500Name name = X500Name.getInstance(Objects.requireNonNull(subject, "subject").getEncoded());
+    try {
+      this.subject = name.getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode the subject", e);
+    }
     return this;
   }
 
@@ -188,7 +232,7 @@ public final class X509SvidBuilder {
     return this;
   }
 
-  /** The source of serial numbers; a new {@link SecureRandom} unless set. */
+  /** The source of serial numbers; a process-wide {@link SecureRandom} unless set. */
   public X509SvidBuilder random(SecureRandom random) {
     this.random = Objects.requireNonNull(random, "random");
     return this;
@@ -209,48 +253,147 @@ public final class X509SvidBuilder {
     if (publicKey == null) {
       throw TrustbridgeException.invalidArgument(PUBLIC_KEY_MISSING);
     }
-    X509Certificate issuerCert = issuer.certificate();
+    IssuerFacts issuerFacts = issuer.facts();
     Issuance.Validity validity =
-        Issuance.Validity.of(clock.instant(), backdate, notAfter, ttl, Optional.of(issuerCert));
-    X509v3CertificateBuilder template =
-        new X509v3CertificateBuilder(
-            X500Name.getInstance(issuerCert.getSubjectX500Principal().getEncoded()),
-            Issuance.randomSerial(random != null ? random : new SecureRandom()),
-            Date.from(validity.notBefore()),
-            Date.from(validity.notAfter()),
-            subject,
-            SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()));
-    List<GeneralName> names = new ArrayList<>();
-    names.add(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId.toString()));
+        Issuance.Validity.of(clock.instant(), backdate, notAfter, ttl, Optional.of(issuerFacts));
+    BigInteger serial = Issuance.randomSerial(random != null ? random : SHARED_RANDOM);
+    byte[] signatureAlgorithm = SIGNATURE_ALGORITHMS.get(issuer.key().keyType());
+    byte[] tbs = tbsCertificate(serial, validity, issuerFacts, signatureAlgorithm);
+    X509Certificate leaf = Issuance.sign(tbs, issuer.key(), signatureAlgorithm);
+    X509SvidProfileChecker.checkLeaf(leaf, issuerFacts);
+    return leaf;
+  }
+
+  /**
+   * The DER TBSCertificate (RFC 5280 section 4.1), written directly: the same bytes Bouncy Castle's
+   * {@code X509v3CertificateBuilder} wrote, without building an object graph per leaf.
+   */
+  private byte[] tbsCertificate(
+      BigInteger serial,
+      Issuance.Validity validity,
+      IssuerFacts issuerFacts,
+      byte[] signatureAlgorithm) {
+    byte[] spki = publicKey.getEncoded();
+    byte[] keyBits = DerReader.isStrictDer(spki) ? subjectPublicKeyBits(spki) : null;
+    byte[] keyId;
+    if (keyBits != null) {
+      keyId = sha1(keyBits);
+    } else {
+      // An encoding that is not plain DER: Bouncy Castle re-encodes it and computes the key
+      // identifier from it, as the certificate builder did.
+      spki = reencode(SubjectPublicKeyInfo.getInstance(spki));
+      keyId = Issuance.subjectKeyIdentifier(publicKey).getKeyIdentifier();
+    }
+    DerWriter der =
+        new DerWriter(640)
+            .begin(DerWriter.SEQUENCE)
+            .raw(VERSION_3)
+            .integer(serial)
+            .raw(signatureAlgorithm)
+            .raw(issuerFacts.subjectDer())
+            .begin(DerWriter.SEQUENCE)
+            .time(validity.notBefore())
+            .time(validity.notAfter())
+            .end()
+            .raw(subject)
+            .raw(spki)
+            .begin(DerWriter.contextConstructed(3))
+            .begin(DerWriter.SEQUENCE);
+    writeSubjectAltNames(der);
+    der.raw(BASIC_CONSTRAINTS_NOT_CA)
+        .raw(keyType.isRsa() ? KEY_USAGE_RSA : KEY_USAGE)
+        .raw(EXTENDED_KEY_USAGE)
+        .begin(DerWriter.SEQUENCE)
+        .raw(SUBJECT_KEY_IDENTIFIER_OID)
+        .begin(DerWriter.OCTET_STRING)
+        .primitive(DerWriter.OCTET_STRING, keyId)
+        .end()
+        .end()
+        .raw(issuerFacts.authorityKeyIdentifierExtension());
+    return der.end().end().end().toByteArray();
+  }
+
+  /** The critical SAN extension: the URI SAN, then DNS names, then IP addresses. */
+  private void writeSubjectAltNames(DerWriter der) {
+    der.begin(DerWriter.SEQUENCE)
+        .raw(SUBJECT_ALT_NAME_OID)
+        .bool(true)
+        .begin(DerWriter.OCTET_STRING)
+        .begin(DerWriter.SEQUENCE)
+        .octetChars(DerWriter.contextPrimitive(URI_NAME_TAG), spiffeId.toString());
     for (String dns : dnsNames) {
-      names.add(new GeneralName(GeneralName.dNSName, dns));
+      der.octetChars(DerWriter.contextPrimitive(DNS_NAME_TAG), dns);
     }
     for (InetAddress address : ipAddresses) {
-      names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress())));
+      der.primitive(DerWriter.contextPrimitive(IP_ADDRESS_TAG), address.getAddress());
     }
-    int usage = KeyUsage.digitalSignature | (keyType.isRsa() ? KeyUsage.keyEncipherment : 0);
-    Issuance.addExtension(
-        template,
-        Extension.subjectAlternativeName,
-        true,
-        new GeneralNames(names.toArray(GeneralName[]::new)));
-    Issuance.addExtension(template, Extension.basicConstraints, true, new BasicConstraints(false));
-    Issuance.addExtension(template, Extension.keyUsage, true, new KeyUsage(usage));
-    Issuance.addExtension(
-        template,
-        Extension.extendedKeyUsage,
-        false,
-        new ExtendedKeyUsage(
-            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-    Issuance.addExtension(
-        template, Extension.subjectKeyIdentifier, false, Issuance.subjectKeyIdentifier(publicKey));
-    Issuance.addExtension(
-        template,
-        Extension.authorityKeyIdentifier,
-        false,
-        Issuance.authorityKeyIdentifier(issuerCert));
-    X509Certificate leaf = Issuance.sign(template, issuer.key());
-    X509SvidProfileChecker.checkLeaf(leaf, issuerCert);
-    return leaf;
+    der.end().end().end();
+  }
+
+  /**
+   * RFC 5280 section 4.2.1.2 method (1), as Bouncy Castle's {@code JcaX509ExtensionUtils} computes
+   * it: SHA-1 of the subjectPublicKey BIT STRING's bits.
+   */
+  private static byte[] sha1(byte[] keyBits) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(keyBits);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is not available for key identifiers", e);
+    }
+  }
+
+  private static byte[] reencode(SubjectPublicKeyInfo spki) {
+    try {
+      return spki.getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode the public key", e);
+    }
+  }
+
+  /** The subjectPublicKey of a strict-DER SubjectPublicKeyInfo without unused bits, or null. */
+  private static byte[] subjectPublicKeyBits(byte[] spki) {
+    DerReader outer = new DerReader(spki);
+    if (!outer.next() || outer.tag() != DerWriter.SEQUENCE || !outer.atEnd()) {
+      return null;
+    }
+    DerReader fields = outer.contents();
+    if (!fields.next() || fields.tag() != DerWriter.SEQUENCE) {
+      return null; // algorithm
+    }
+    if (!fields.next() || fields.tag() != DerWriter.BIT_STRING || !fields.atEnd()) {
+      return null;
+    }
+    byte[] bitString = fields.contentBytes();
+    if (bitString.length == 0 || bitString[0] != 0) {
+      return null;
+    }
+    return Arrays.copyOfRange(bitString, 1, bitString.length);
+  }
+
+  /**
+   * An Extension whose value {@code value} writes; {@code critical} FALSE is left out (DEFAULT).
+   */
+  private static byte[] extension(
+      ASN1ObjectIdentifier oid, boolean critical, Consumer<DerWriter> value) {
+    DerWriter der = new DerWriter(64).begin(DerWriter.SEQUENCE).raw(CertificateFields.der(oid));
+    if (critical) {
+      der.bool(true);
+    }
+    der.begin(DerWriter.OCTET_STRING);
+    value.accept(der);
+    return der.end().end().toByteArray();
+  }
+
+  /** The DER AlgorithmIdentifier each key type signs certificates with, encoded once. */
+  private static Map<KeyType, byte[]> signatureAlgorithms() {
+    Map<KeyType, byte[]> encoded = new EnumMap<>(KeyType.class);
+    for (KeyType type : KeyType.values()) {
+      try {
+        encoded.put(type, type.signatureAlgorithmIdentifier().getEncoded(ASN1Encoding.DER));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot encode the algorithm of " + type, e);
+      }
+    }
+    return encoded;
   }
 }

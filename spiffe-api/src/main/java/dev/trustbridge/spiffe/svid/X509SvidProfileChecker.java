@@ -21,9 +21,11 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
@@ -104,6 +106,14 @@ public final class X509SvidProfileChecker {
   public static SpiffeId checkLeaf(X509Certificate leaf, X509Certificate issuer) {
     Objects.requireNonNull(leaf, "leaf");
     Objects.requireNonNull(issuer, "issuer");
+    return checkLeaf(leaf, IssuerFacts.of(issuer));
+  }
+
+  /**
+   * {@link #checkLeaf(X509Certificate, X509Certificate)} with what it reads of the issuer kept
+   * between calls (an {@link IssuingCa}'s facts), so that issuing does not parse the issuer again.
+   */
+  static SpiffeId checkLeaf(X509Certificate leaf, IssuerFacts issuer) {
     checkCommonHeader(leaf);
     SpiffeId id = spiffeId(leaf);
     if (id.isTrustDomainId()) {
@@ -111,7 +121,7 @@ public final class X509SvidProfileChecker {
     }
     SpiffeId issuerId;
     try {
-      issuerId = spiffeId(issuer);
+      issuerId = issuer.spiffeId();
     } catch (SvidProfileException e) {
       throw new SvidProfileException(ISSUER_NOT_SVID, e);
     }
@@ -121,26 +131,28 @@ public final class X509SvidProfileChecker {
     if (!id.isMemberOf(issuerId.trustDomain())) {
       throw new SvidProfileException(LEAF_OTHER_TRUST_DOMAIN);
     }
+    Set<String> critical = leaf.getCriticalExtensionOIDs();
     if (CertificateFields.hasEmptySubject(leaf)
-        && !CertificateFields.isCritical(leaf, SUBJECT_ALT_NAME)) {
+        && !CertificateFields.isCritical(critical, SUBJECT_ALT_NAME)) {
       throw new SvidProfileException(EMPTY_SUBJECT_SAN_NOT_CRITICAL);
     }
-    checkBasicConstraintsPresentAndCritical(leaf);
+    checkBasicConstraintsPresentAndCritical(leaf, critical);
     if (leaf.getBasicConstraints() >= 0) {
       throw new SvidProfileException(LEAF_IS_CA);
     }
-    checkKeyUsagePresentAndCritical(leaf);
-    if (!CertificateFields.keyUsage(leaf, DIGITAL_SIGNATURE)) {
+    checkKeyUsagePresentAndCritical(leaf, critical);
+    boolean[] usage = leaf.getKeyUsage();
+    if (!CertificateFields.isSet(usage, DIGITAL_SIGNATURE)) {
       throw new SvidProfileException(LEAF_NO_DIGITAL_SIGNATURE);
     }
-    if (CertificateFields.keyUsage(leaf, KEY_CERT_SIGN)) {
+    if (CertificateFields.isSet(usage, KEY_CERT_SIGN)) {
       throw new SvidProfileException(LEAF_KEY_CERT_SIGN);
     }
-    if (CertificateFields.keyUsage(leaf, CRL_SIGN)) {
+    if (CertificateFields.isSet(usage, CRL_SIGN)) {
       throw new SvidProfileException(LEAF_CRL_SIGN);
     }
-    if (CertificateFields.keyUsageBeyond(
-        leaf, DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, KEY_AGREEMENT)) {
+    if (CertificateFields.setsOtherThan(
+        usage, DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, KEY_AGREEMENT)) {
       throw new SvidProfileException(LEAF_KEY_USAGE_EXTRA);
     }
     checkExtendedKeyUsage(leaf);
@@ -166,24 +178,26 @@ public final class X509SvidProfileChecker {
     if (CertificateFields.hasEmptySubject(ca)) {
       throw new SvidProfileException(CA_SUBJECT_EMPTY);
     }
-    checkBasicConstraintsPresentAndCritical(ca);
+    Set<String> critical = ca.getCriticalExtensionOIDs();
+    checkBasicConstraintsPresentAndCritical(ca, critical);
     if (ca.getBasicConstraints() < 0) {
       throw new SvidProfileException(CA_NOT_CA);
     }
-    checkKeyUsagePresentAndCritical(ca);
-    if (!CertificateFields.keyUsage(ca, KEY_CERT_SIGN)) {
+    checkKeyUsagePresentAndCritical(ca, critical);
+    boolean[] usage = ca.getKeyUsage();
+    if (!CertificateFields.isSet(usage, KEY_CERT_SIGN)) {
       throw new SvidProfileException(CA_NO_KEY_CERT_SIGN);
     }
-    if (CertificateFields.keyUsage(ca, DIGITAL_SIGNATURE)
-        || CertificateFields.keyUsage(ca, KEY_ENCIPHERMENT)
-        || CertificateFields.keyUsage(ca, KEY_AGREEMENT)) {
+    if (CertificateFields.isSet(usage, DIGITAL_SIGNATURE)
+        || CertificateFields.isSet(usage, KEY_ENCIPHERMENT)
+        || CertificateFields.isSet(usage, KEY_AGREEMENT)) {
       throw new SvidProfileException(CA_LEAF_KEY_USAGE);
     }
-    if (CertificateFields.keyUsageBeyond(ca, KEY_CERT_SIGN, CRL_SIGN)) {
+    if (CertificateFields.setsOtherThan(usage, KEY_CERT_SIGN, CRL_SIGN)) {
       throw new SvidProfileException(CA_KEY_USAGE_EXTRA);
     }
-    checkNameConstraints(ca, id);
-    checkKeysAndIssuance(ca, issuer);
+    checkNameConstraints(ca, critical, id);
+    checkKeysAndIssuance(ca, IssuerFacts.of(issuer));
     return id;
   }
 
@@ -223,22 +237,34 @@ public final class X509SvidProfileChecker {
     }
   }
 
-  private static void checkBasicConstraintsPresentAndCritical(X509Certificate cert) {
-    if (!CertificateFields.hasExtension(cert, BASIC_CONSTRAINTS)) {
-      throw new SvidProfileException(BASIC_CONSTRAINTS_MISSING);
-    }
-    if (!CertificateFields.isCritical(cert, BASIC_CONSTRAINTS)) {
-      throw new SvidProfileException(BASIC_CONSTRAINTS_NOT_CRITICAL);
-    }
+  private static void checkBasicConstraintsPresentAndCritical(
+      X509Certificate cert, Set<String> critical) {
+    checkPresentAndCritical(
+        cert,
+        critical,
+        BASIC_CONSTRAINTS,
+        BASIC_CONSTRAINTS_MISSING,
+        BASIC_CONSTRAINTS_NOT_CRITICAL);
   }
 
-  private static void checkKeyUsagePresentAndCritical(X509Certificate cert) {
-    if (!CertificateFields.hasExtension(cert, KEY_USAGE)) {
-      throw new SvidProfileException(KEY_USAGE_MISSING);
+  private static void checkKeyUsagePresentAndCritical(X509Certificate cert, Set<String> critical) {
+    checkPresentAndCritical(cert, critical, KEY_USAGE, KEY_USAGE_MISSING, KEY_USAGE_NOT_CRITICAL);
+  }
+
+  /** "Missing" before "not critical"; a critical extension is present, so that needs no lookup. */
+  private static void checkPresentAndCritical(
+      X509Certificate cert,
+      Set<String> critical,
+      String oid,
+      String missingRule,
+      String notCriticalRule) {
+    if (CertificateFields.isCritical(critical, oid)) {
+      return;
     }
-    if (!CertificateFields.isCritical(cert, KEY_USAGE)) {
-      throw new SvidProfileException(KEY_USAGE_NOT_CRITICAL);
+    if (!CertificateFields.hasExtension(cert, oid)) {
+      throw new SvidProfileException(missingRule);
     }
+    throw new SvidProfileException(notCriticalRule);
   }
 
   private static void checkExtendedKeyUsage(X509Certificate leaf) {
@@ -253,14 +279,15 @@ public final class X509SvidProfileChecker {
     }
   }
 
-  private static void checkNameConstraints(X509Certificate ca, SpiffeId caId) {
+  private static void checkNameConstraints(
+      X509Certificate ca, Set<String> critical, SpiffeId caId) {
     Optional<NameConstraints> constraints = CertificateFields.nameConstraints(ca);
     if (constraints.isEmpty()) {
       return;
     }
     GeneralSubtree[] permitted = constraints.get().getPermittedSubtrees();
     boolean valid =
-        CertificateFields.isCritical(ca, NAME_CONSTRAINTS)
+        CertificateFields.isCritical(critical, NAME_CONSTRAINTS)
             && constraints.get().getExcludedSubtrees() == null
             && permitted != null
             && permitted.length == 1
@@ -271,7 +298,7 @@ public final class X509SvidProfileChecker {
     }
   }
 
-  private static void checkKeysAndIssuance(X509Certificate cert, X509Certificate issuer) {
+  private static void checkKeysAndIssuance(X509Certificate cert, IssuerFacts issuer) {
     if (KeyType.of(cert.getPublicKey()).isEmpty()) {
       throw new SvidProfileException(KEY_TYPE_NOT_ALLOWED);
     }
@@ -280,29 +307,32 @@ public final class X509SvidProfileChecker {
       throw new SvidProfileException(SKI_MISSING);
     }
     Optional<byte[]> aki = CertificateFields.authorityKeyIdentifier(cert);
-    Optional<byte[]> issuerSki = CertificateFields.subjectKeyIdentifier(issuer);
+    Optional<byte[]> issuerSki = issuer.subjectKeyIdentifier();
     if (aki.isEmpty() || issuerSki.isEmpty() || !Arrays.equals(aki.get(), issuerSki.get())) {
       throw new SvidProfileException(AKI_MISMATCH);
     }
-    if (!cert.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+    if (!issuer.isSubject(cert.getIssuerX500Principal())) {
       throw new SvidProfileException(ISSUER_NAME_MISMATCH);
     }
-    if (!cert.getNotAfter().after(cert.getNotBefore())) {
+    // Each time read once (a Bouncy Castle certificate parses it on every call), in the order the
+    // rules need them.
+    Date notAfter = cert.getNotAfter();
+    Date notBefore = cert.getNotBefore();
+    if (!notAfter.after(notBefore)) {
       throw new SvidProfileException(VALIDITY_EMPTY);
     }
-    if (cert.getNotBefore().before(issuer.getNotBefore())) {
+    if (notBefore.toInstant().isBefore(issuer.notBefore())) {
       throw new SvidProfileException(NOT_BEFORE_BEFORE_ISSUER);
     }
-    if (cert.getNotAfter().after(issuer.getNotAfter())) {
+    if (notAfter.toInstant().isAfter(issuer.notAfter())) {
       throw new SvidProfileException(NOT_AFTER_AFTER_ISSUER);
     }
     try {
       // The fast provider (Conscrypt for ECDSA and RSA, Bouncy Castle for the rest): this check
-      // runs
-      // on every certificate the CA signs, and Bouncy Castle's pure-Java P-256 verify costs more
-      // than the signature itself.
+      // runs on every certificate the CA signs, and Bouncy Castle's pure-Java P-256 verify costs
+      // more than the signature itself.
       cert.verify(
-          issuer.getPublicKey(), CryptoProviders.detect().signatureProvider(cert.getSigAlgName()));
+          issuer.publicKey(), CryptoProviders.detect().signatureProvider(cert.getSigAlgName()));
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new SvidProfileException(SIGNATURE_INVALID, e);
     }

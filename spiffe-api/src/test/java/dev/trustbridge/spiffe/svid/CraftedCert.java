@@ -55,6 +55,9 @@ final class CraftedCert {
   PrivateKey signingKey;
   KeyType signingKeyType;
 
+  /** Extensions added as they are, after the others: for malformed values. */
+  List<Extension> rawExtensions = new ArrayList<>();
+
   /** A conformant leaf for {@code uri}, signed by {@code issuer}, valid from its issuer's start. */
   static CraftedCert leaf(String uri, X509Certificate issuer, TestCaKey issuerKey, Instant now) {
     CraftedCert c = new CraftedCert();
@@ -131,6 +134,9 @@ final class CraftedCert {
             Extension.authorityKeyIdentifier,
             false,
             new AuthorityKeyIdentifier(authorityKeyIdentifier));
+      }
+      for (Extension raw : rawExtensions) {
+        b.addExtension(raw);
       }
       return new JcaX509CertificateConverter()
           .setProvider(TestKeys.BC)

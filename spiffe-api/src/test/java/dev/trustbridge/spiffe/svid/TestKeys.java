@@ -23,7 +23,19 @@ final class TestKeys {
 
   /** A cached key pair of {@code type}; different slots give different keys. */
   static KeyPair pair(KeyType type, int slot) {
-    return CACHE.computeIfAbsent(type + "#" + slot, k -> generate(type));
+    // Not computeIfAbsent: generating an RSA pair goes through the cache again (rsa(bits)), and a
+    // nested computeIfAbsent on the same map fails with "Recursive update" when the keys share a
+    // bin.
+    String key = type + "#" + slot;
+    KeyPair pair = CACHE.get(key);
+    if (pair == null) {
+      pair = generate(type);
+      KeyPair earlier = CACHE.putIfAbsent(key, pair);
+      if (earlier != null) {
+        pair = earlier;
+      }
+    }
+    return pair;
   }
 
   static KeyPair generate(KeyType type) {
