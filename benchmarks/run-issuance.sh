@@ -14,7 +14,7 @@
 #   RESULTS [mktemp] file the key=value RESULT lines are appended to
 #   ASYNC_PROFILER   path of async-profiler's libasyncProfiler.so (from the Maven Central artifact
 #                    tools.profiler:async-profiler:4.2:jar:linux-x64): a CPU profile of the server
-#                    during the peak run (warm-up included), as collapsed stacks in the scratch dir
+#                    during the peak run's measured window, as collapsed stacks in the scratch dir
 #   KEEP=1           keep the scratch directory (config, data, logs)
 #   SCRATCH [/tmp]   where the scratch directory (and so the server's data_dir) goes; /dev/shm puts
 #                    the SQLite database on tmpfs, which takes the disk's fsync out of the picture
@@ -105,7 +105,8 @@ profiler() {
   # jcmd splits its arguments at '=', so the agent's options go in as one quoted string.
   jcmd "$SERVER_PID" JVMTI.agent_load "$ASYNC_PROFILER" "\"$1\"" > /dev/null
 }
-profiler "start,event=cpu,interval=1ms"
+# The profile covers the measured window only: it starts when the warm-up ends.
+(sleep "${WARMUP%s}" && profiler "start,event=cpu,interval=1ms") &
 load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
 profiler "stop,file=$WORK/profile.collapsed,collapsed"
 [[ -z ${ASYNC_PROFILER:-} ]] || echo "async-profiler stacks: $WORK/profile.collapsed"

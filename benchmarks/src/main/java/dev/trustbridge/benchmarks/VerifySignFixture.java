@@ -67,7 +67,10 @@ final class VerifySignFixture {
     this.providers = providers;
     this.validator =
         new CsrValidator(
-            65_536, EnumSet.allOf(KeyType.class), providers::signature, providers::keyFactory);
+            65_536,
+            EnumSet.allOf(KeyType.class),
+            providers::signature,
+            CsrValidator.KeyFactorySource.JDK);
     CaKey key = new InMemoryKeyManager(providers).generate("bench-ca", KeyType.EC_P256);
     X509Certificate certificate =
         CaCertificateBuilder.selfSigned(TrustDomain.parse("bench.example"), key, CLOCK)

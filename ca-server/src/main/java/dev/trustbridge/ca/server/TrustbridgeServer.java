@@ -257,7 +257,7 @@ public final class TrustbridgeServer implements AutoCloseable {
             config.grpc().maxCsrBytes(),
             EnumSet.allOf(KeyType.class),
             providers::signature,
-            providers::keyFactory);
+            CsrValidator.KeyFactorySource.JDK);
     X509SvidIssuer issuer =
         new X509SvidIssuer(
             authorities, policies, authorizer, csrs, datastore.auditLog(), clock, metrics);
