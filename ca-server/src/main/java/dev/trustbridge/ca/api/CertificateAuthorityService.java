@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.api;
 
 import com.google.protobuf.ByteString;
+import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.AuthenticationInterceptor;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.distribution.BundleDistributor;
@@ -28,6 +29,9 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -54,7 +58,19 @@ public final class CertificateAuthorityService implements BindableService {
       BundleDistributor bundles,
       PolicyManager policies,
       Predicate<SpiffeId> isAdmin) {
-    this.impl = new Impl(issuer, bundles, policies, isAdmin);
+    this(issuer, bundles, policies, isAdmin, ForkJoinPool.commonPool());
+  }
+
+  /**
+   * @param responses where an issuance's answer is sent from once its audit record is stored
+   */
+  public CertificateAuthorityService(
+      X509SvidIssuer issuer,
+      BundleDistributor bundles,
+      PolicyManager policies,
+      Predicate<SpiffeId> isAdmin,
+      Executor responses) {
+    this.impl = new Impl(issuer, bundles, policies, isAdmin, responses);
   }
 
   @Override
@@ -100,12 +116,15 @@ public final class CertificateAuthorityService implements BindableService {
     private final BundleDistributor bundles;
     private final PolicyManager policies;
     private final Predicate<SpiffeId> isAdmin;
+    private final Executor responses;
 
     Impl(
         X509SvidIssuer issuer,
         BundleDistributor bundles,
         PolicyManager policies,
-        Predicate<SpiffeId> isAdmin) {
+        Predicate<SpiffeId> isAdmin,
+        Executor responses) {
+      this.responses = Objects.requireNonNull(responses, "responses");
       this.issuer = Objects.requireNonNull(issuer, "issuer");
       this.bundles = Objects.requireNonNull(bundles, "bundles");
       this.policies = Objects.requireNonNull(policies, "policies");
@@ -115,28 +134,48 @@ public final class CertificateAuthorityService implements BindableService {
     @Override
     public void signX509Svid(
         SignX509SvidRequest request, StreamObserver<SignX509SvidResponse> response) {
+      CompletableFuture<X509SvidIssuer.Issued> pending;
       try {
         Caller caller = caller();
-        X509SvidIssuer.Issued issued =
-            issuer.issue(
+        pending =
+            issuer.issueAsync(
                 caller,
                 optionalId("spiffe_id", request.getSpiffeId()),
                 request.getCsr().toByteArray(),
                 Duration.ofSeconds(Math.max(0, request.getTtlSeconds())));
-        SignX509SvidResponse.Builder reply =
-            SignX509SvidResponse.newBuilder()
-                .setSpiffeId(issued.spiffeId().toString())
-                .setExpiresAt(issued.expiresAt().getEpochSecond())
-                .setSerial(issued.serialHex())
-                .addAllBundles(
-                    ProtoBundles.toProto(
-                        bundles.bundlesFor(issued.spiffeId(), issued.federatesWith())));
-        issued.chain().forEach(c -> reply.addCertChain(ProtoBundles.der(c)));
-        response.onNext(reply.build());
-        response.onCompleted();
       } catch (RuntimeException e) {
         response.onError(GrpcErrors.toStatus(e));
+        return;
       }
+      // The answer goes out once the audit record is stored, from the response executor: this
+      // thread is free meanwhile, and the audit writer only hands over.
+      pending.whenCompleteAsync(
+          (issued, failure) -> {
+            if (failure != null) {
+              response.onError(GrpcErrors.toStatus(GroupCommitAuditLog.unwrap(failure)));
+              return;
+            }
+            try {
+              response.onNext(reply(issued));
+              response.onCompleted();
+            } catch (RuntimeException e) {
+              response.onError(GrpcErrors.toStatus(e));
+            }
+          },
+          responses);
+    }
+
+    private SignX509SvidResponse reply(X509SvidIssuer.Issued issued) {
+      SignX509SvidResponse.Builder reply =
+          SignX509SvidResponse.newBuilder()
+              .setSpiffeId(issued.spiffeId().toString())
+              .setExpiresAt(issued.expiresAt().getEpochSecond())
+              .setSerial(issued.serialHex())
+              .addAllBundles(
+                  ProtoBundles.toProto(
+                      bundles.bundlesFor(issued.spiffeId(), issued.federatesWith())));
+      issued.chain().forEach(c -> reply.addCertChain(ProtoBundles.der(c)));
+      return reply.build();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.api;
 
 import com.google.protobuf.Value;
+import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.distribution.BundleDistributor;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
@@ -18,6 +19,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * {@code istio.v1.auth.IstioCertificateService}, wire-compatible with Istio's agents. The identity
@@ -31,7 +35,15 @@ public final class IstioCertificateService implements BindableService {
   private final Impl impl;
 
   public IstioCertificateService(X509SvidIssuer issuer, BundleDistributor bundles) {
-    this.impl = new Impl(issuer, bundles);
+    this(issuer, bundles, ForkJoinPool.commonPool());
+  }
+
+  /**
+   * @param responses where an issuance's answer is sent from once its audit record is stored
+   */
+  public IstioCertificateService(
+      X509SvidIssuer issuer, BundleDistributor bundles, Executor responses) {
+    this.impl = new Impl(issuer, bundles, responses);
   }
 
   @Override
@@ -43,8 +55,10 @@ public final class IstioCertificateService implements BindableService {
       extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
     private final X509SvidIssuer issuer;
     private final BundleDistributor bundles;
+    private final Executor responses;
 
-    Impl(X509SvidIssuer issuer, BundleDistributor bundles) {
+    Impl(X509SvidIssuer issuer, BundleDistributor bundles, Executor responses) {
+      this.responses = Objects.requireNonNull(responses, "responses");
       this.issuer = Objects.requireNonNull(issuer, "issuer");
       this.bundles = Objects.requireNonNull(bundles, "bundles");
     }
@@ -52,32 +66,50 @@ public final class IstioCertificateService implements BindableService {
     @Override
     public void createCertificate(
         IstioCertificateRequest request, StreamObserver<IstioCertificateResponse> response) {
+      CompletableFuture<X509SvidIssuer.Issued> pending;
       try {
         Caller caller = CertificateAuthorityService.caller();
         byte[] csr = request.getCsr().getBytes(StandardCharsets.UTF_8);
         Duration ttl = Duration.ofSeconds(Math.max(0, request.getValidityDuration()));
         Optional<String> impersonated = impersonatedIdentity(request);
-        X509SvidIssuer.Issued issued =
+        pending =
             impersonated.isPresent()
-                ? issuer.issueImpersonated(
+                ? issuer.issueImpersonatedAsync(
                     caller,
                     CertificateAuthorityService.optionalId(
                             "metadata.ImpersonatedIdentity", impersonated.get())
                         .orElseThrow(),
                     csr,
                     ttl)
-                : issuer.issue(caller, Optional.empty(), csr, ttl);
-        IstioCertificateResponse.Builder reply = IstioCertificateResponse.newBuilder();
-        for (X509Certificate certificate : issued.chain()) {
-          reply.addCertChain(pem(List.of(certificate)));
-        }
-        SpiffeBundle own = bundles.hostedBundle(issued.spiffeId().trustDomain());
-        reply.addCertChain(pem(own.x509Authorities()));
-        response.onNext(reply.build());
-        response.onCompleted();
+                : issuer.issueAsync(caller, Optional.empty(), csr, ttl);
       } catch (RuntimeException e) {
         response.onError(GrpcErrors.toStatus(e));
+        return;
       }
+      pending.whenCompleteAsync(
+          (issued, failure) -> {
+            if (failure != null) {
+              response.onError(GrpcErrors.toStatus(GroupCommitAuditLog.unwrap(failure)));
+              return;
+            }
+            try {
+              response.onNext(reply(issued));
+              response.onCompleted();
+            } catch (RuntimeException e) {
+              response.onError(GrpcErrors.toStatus(e));
+            }
+          },
+          responses);
+    }
+
+    private IstioCertificateResponse reply(X509SvidIssuer.Issued issued) {
+      IstioCertificateResponse.Builder reply = IstioCertificateResponse.newBuilder();
+      for (X509Certificate certificate : issued.chain()) {
+        reply.addCertChain(pem(List.of(certificate)));
+      }
+      SpiffeBundle own = bundles.hostedBundle(issued.spiffeId().trustDomain());
+      reply.addCertChain(pem(own.x509Authorities()));
+      return reply.build();
     }
 
     private static Optional<String> impersonatedIdentity(IstioCertificateRequest request) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +64,17 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
    */
   @Override
   public void append(AuditEvent event) {
+    awaitStored(appendAsync(event));
+  }
+
+  /**
+   * Queues {@code event}; the result completes on the writer thread once the batch holding it is
+   * committed, or fails with a {@link TrustbridgeException} of this waiter's own. Attach callbacks
+   * that do real work with an {@code ...Async} method and an executor: the writer commits the next
+   * batch only after running whatever was attached directly.
+   */
+  @Override
+  public CompletableFuture<Void> appendAsync(AuditEvent event) {
     Objects.requireNonNull(event, "event");
     CompletableFuture<Void> done = new CompletableFuture<>();
     synchronized (lifecycle) {
@@ -73,7 +85,16 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
       pending.incrementAndGet();
       queue.add(new Pending(event, done));
     }
-    await(done);
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    done.whenComplete(
+        (ok, failure) -> {
+          if (failure == null) {
+            result.complete(null);
+          } else {
+            result.completeExceptionally(rethrown(failure));
+          }
+        });
+    return result;
   }
 
   /** Appends the events in one transaction of their own, without waiting for a batch. */
@@ -174,22 +195,22 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
   }
 
   /**
-   * Waits for the writer. Not interruptible: the event is queued and will be stored, and the caller
-   * must not go on (answer an issuance, say) before it is.
+   * Waits for a result that completes once something is stored, and returns it, or throws its
+   * failure ({@link CompletionException}s unwrapped). Not interruptible: the record is queued and
+   * will be stored, and the caller must not go on (answer an issuance, say) before it is.
    */
-  private static void await(CompletableFuture<Void> done) {
+  public static <T> T awaitStored(CompletableFuture<T> stored) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          done.get(1, TimeUnit.MINUTES);
-          return;
+          return stored.get(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (java.util.concurrent.TimeoutException e) {
           log.warn("audit append has waited a minute for the writer; still waiting");
         } catch (ExecutionException e) {
-          throw rethrown(e.getCause());
+          throw unwrap(e.getCause());
         }
       }
     } finally {
@@ -197,6 +218,21 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The failure a future's callback sees, without the {@link CompletionException} wrapper. */
+  public static RuntimeException unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof RuntimeException e) {
+      return e;
+    }
+    if (cause instanceof Error e) {
+      throw e;
+    }
+    return new TrustbridgeException(ErrorCode.INTERNAL, "datastore error", cause);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.trustbridge.ca.issuance;
 
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditLog;
+import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.authority.TrustDomainAuthority;
 import dev.trustbridge.spiffe.error.ErrorCode;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -99,12 +101,23 @@ public final class X509SvidIssuer {
   }
 
   /**
-   * Issues an X509-SVID.
+   * Issues an X509-SVID, returning once its audit record is stored.
    *
    * @param requested the wanted ID; empty means the caller's own or mapped ID
    * @param requestedTtl zero or negative means the default
    */
   public Issued issue(
+      Caller caller, Optional<SpiffeId> requested, byte[] csr, Duration requestedTtl) {
+    return GroupCommitAuditLog.awaitStored(issueAsync(caller, requested, csr, requestedTtl));
+  }
+
+  /**
+   * As {@link #issue}, without holding the calling thread while the audit record is made durable:
+   * the checks and the signature run on the calling thread, and the result completes (on the audit
+   * log's writer) once the record is stored. A refusal completes exceptionally, after its own
+   * record, with the {@link TrustbridgeException} {@link #issue} would throw.
+   */
+  public CompletableFuture<Issued> issueAsync(
       Caller caller, Optional<SpiffeId> requested, byte[] csr, Duration requestedTtl) {
     Objects.requireNonNull(caller, "caller");
     return issue(
@@ -117,15 +130,22 @@ public final class X509SvidIssuer {
 
   /**
    * Issues an X509-SVID for {@code target} on behalf of a node account (Istio's ztunnel
-   * ImpersonatedIdentity).
+   * ImpersonatedIdentity), returning once its audit record is stored.
    */
   public Issued issueImpersonated(
+      Caller caller, SpiffeId target, byte[] csr, Duration requestedTtl) {
+    return GroupCommitAuditLog.awaitStored(
+        issueImpersonatedAsync(caller, target, csr, requestedTtl));
+  }
+
+  /** As {@link #issueImpersonated}, completing once the audit record is stored. */
+  public CompletableFuture<Issued> issueImpersonatedAsync(
       Caller caller, SpiffeId target, byte[] csr, Duration requestedTtl) {
     Objects.requireNonNull(caller, "caller");
     return issue(caller, target, () -> authorizer.impersonate(caller, target), csr, requestedTtl);
   }
 
-  private Issued issue(
+  private CompletableFuture<Issued> issue(
       Caller caller,
       SpiffeId subjectId,
       Supplier<Authorizer.Grant> authorization,
@@ -133,10 +153,13 @@ public final class X509SvidIssuer {
       Duration requestedTtl) {
     Timer.Sample sample = Timer.start();
     String subject = subjectId.toString();
+    Issued issued;
+    TrustDomain td;
+    AuditEvent record;
     try {
       Authorizer.Grant grant = authorization.get();
       CsrValidator.ValidatedCsr validated = csrs.validate(csr);
-      TrustDomain td = grant.spiffeId().trustDomain();
+      td = grant.spiffeId().trustDomain();
       LeafPolicy policy = policies.get(td);
       if (!policy.allowedKeyTypes().contains(validated.keyType())) {
         throw TrustbridgeException.invalidArgument(
@@ -158,7 +181,7 @@ public final class X509SvidIssuer {
       chain.addAll(signer.chain());
       String serial = leaf.getSerialNumber().toString(16);
       Instant expiresAt = leaf.getNotAfter().toInstant();
-      audit.append(
+      record =
           AuditEvent.of(
                   clock.instant(),
                   caller.auditName(),
@@ -166,15 +189,33 @@ public final class X509SvidIssuer {
                   grant.spiffeId().toString(),
                   AuditEvent.OK,
                   "key=" + validated.keyType())
-              .withIssued(serial, expiresAt));
-      metrics.counter("trustbridge_svid_issued", "trust_domain", td.name()).increment();
-      return new Issued(grant.spiffeId(), chain, expiresAt, serial, grant.federatesWith());
+              .withIssued(serial, expiresAt);
+      issued = new Issued(grant.spiffeId(), chain, expiresAt, serial, grant.federatesWith());
     } catch (TrustbridgeException e) {
-      refuse(caller, subject, e);
-      throw e;
-    } finally {
-      sample.stop(latency);
+      return refuse(caller, subject, e).whenComplete((ok, failure) -> sample.stop(latency));
     }
+    CompletableFuture<Void> stored;
+    try {
+      stored = audit.appendAsync(record);
+    } catch (TrustbridgeException e) {
+      stored = CompletableFuture.failedFuture(e);
+    }
+    // The certificate leaves only once its record is durable; a failed record fails the issuance.
+    return stored
+        .handle(
+            (ok, failure) -> {
+              if (failure == null) {
+                metrics.counter("trustbridge_svid_issued", "trust_domain", td.name()).increment();
+                return CompletableFuture.completedFuture(issued);
+              }
+              RuntimeException cause = GroupCommitAuditLog.unwrap(failure);
+              if (cause instanceof TrustbridgeException e) {
+                return refuse(caller, subject, e);
+              }
+              return CompletableFuture.<Issued>failedFuture(cause);
+            })
+        .thenCompose(result -> result)
+        .whenComplete((ok, failure) -> sample.stop(latency));
   }
 
   private Duration ttl(LeafPolicy policy, Optional<Duration> entryTtl, Duration requested) {
@@ -193,7 +234,8 @@ public final class X509SvidIssuer {
     return requested;
   }
 
-  private void refuse(Caller caller, String subject, TrustbridgeException e) {
+  /** Counts and audits a refusal; the result fails with {@code e} once the record is stored. */
+  private CompletableFuture<Issued> refuse(Caller caller, String subject, TrustbridgeException e) {
     String outcome =
         switch (e.code()) {
           case PERMISSION_DENIED -> AuditEvent.DENIED;
@@ -208,14 +250,28 @@ public final class X509SvidIssuer {
             e.code().name().toLowerCase(java.util.Locale.ROOT))
         .increment();
     if (e.code() == ErrorCode.UNAVAILABLE) {
-      return; // the audit log may be the thing that is down
+      return CompletableFuture.failedFuture(e); // the audit log may be the thing that is down
     }
+    CompletableFuture<Void> stored;
     try {
-      audit.append(
-          AuditEvent.of(
-              clock.instant(), caller.auditName(), "x509.sign", subject, outcome, e.getMessage()));
+      stored =
+          audit.appendAsync(
+              AuditEvent.of(
+                  clock.instant(),
+                  caller.auditName(),
+                  "x509.sign",
+                  subject,
+                  outcome,
+                  e.getMessage()));
     } catch (TrustbridgeException auditFailure) {
-      e.addSuppressed(auditFailure);
+      stored = CompletableFuture.failedFuture(auditFailure);
     }
+    return stored.handle(
+        (ok, auditFailure) -> {
+          if (auditFailure != null) {
+            e.addSuppressed(GroupCommitAuditLog.unwrap(auditFailure));
+          }
+          throw e;
+        });
   }
 }

@@ -106,6 +106,8 @@ public final class TrustbridgeServer implements AutoCloseable {
   private final Map<TrustDomain, LocalIdentities> identities;
   private final Runnable maintenanceTask;
 
+  private final CallExecutors callExecutors;
+
   private TrustbridgeServer(
       JdbcDatastore datastore,
       KeyManager keys,
@@ -119,7 +121,9 @@ public final class TrustbridgeServer implements AutoCloseable {
       Federation federation,
       BundleEndpoints endpoints,
       Map<TrustDomain, LocalIdentities> identities,
-      Runnable maintenanceTask) {
+      Runnable maintenanceTask,
+      CallExecutors callExecutors) {
+    this.callExecutors = callExecutors;
     this.datastore = datastore;
     this.keys = keys;
     this.intermediateKeys = intermediateKeys;
@@ -295,13 +299,17 @@ public final class TrustbridgeServer implements AutoCloseable {
             .max(Duration::compareTo)
             .orElseThrow();
     HealthStatusManager health = new HealthStatusManager();
+    CallExecutors callExecutors = new CallExecutors();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(config.grpc().listen().toSocketAddress())
+            .executor(callExecutors.issuance())
+            .callExecutor(callExecutors)
             .sslContext(serverTls(identities.get(first), peerVerifier, hosted))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .intercept(authn)
             .addService(
-                new CertificateAuthorityService(issuer, bundles, policy, adminCheck::isAdmin))
+                new CertificateAuthorityService(
+                    issuer, bundles, policy, adminCheck::isAdmin, callExecutors.issuance()))
             .addService(
                 ServerInterceptors.intercept(
                     new EntryAdminService(
@@ -337,12 +345,13 @@ public final class TrustbridgeServer implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
     if (config.authn().istio().enabled()) {
-      builder.addService(new IstioCertificateService(issuer, bundles));
+      builder.addService(new IstioCertificateService(issuer, bundles, callExecutors.issuance()));
     }
     Server grpc = builder.build();
     try {
       grpc.start();
     } catch (IOException e) {
+      callExecutors.close();
       throw new TrustbridgeException(
           ErrorCode.UNAVAILABLE,
           "cannot listen on " + config.grpc().listen() + ": " + e.getMessage(),
@@ -353,6 +362,7 @@ public final class TrustbridgeServer implements AutoCloseable {
       endpoints = BundleEndpoints.start(config.trustDomains(), authorities, identities, clock);
     } catch (RuntimeException e) {
       grpc.shutdownNow();
+      callExecutors.close();
       throw e;
     }
     federation.start();
@@ -401,7 +411,8 @@ public final class TrustbridgeServer implements AutoCloseable {
         federation,
         endpoints,
         identities,
-        maintenanceTask);
+        maintenanceTask,
+        callExecutors);
   }
 
   private static Caller.Svid verifyPeer(
@@ -525,6 +536,7 @@ public final class TrustbridgeServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    callExecutors.close();
     federation.close();
     endpoints.close();
     if (metricsServer != null) {

@@ -466,4 +466,90 @@ class X509SvidIssuerTest {
     assertTrue(a.getSerialNumber().signum() > 0);
     assertTrue(a.getSerialNumber().bitLength() <= 128);
   }
+
+  /** An audit log whose records are "stored" only when the test says so. */
+  private static final class HeldAuditLog implements dev.trustbridge.ca.audit.AuditLog {
+    final List<AuditEvent> events = new ArrayList<>();
+    final List<java.util.concurrent.CompletableFuture<Void>> stored = new ArrayList<>();
+
+    @Override
+    public void append(AuditEvent event) {
+      throw new AssertionError("issuance must not wait on a thread for its record");
+    }
+
+    @Override
+    public synchronized java.util.concurrent.CompletableFuture<Void> appendAsync(AuditEvent event) {
+      events.add(event);
+      java.util.concurrent.CompletableFuture<Void> done =
+          new java.util.concurrent.CompletableFuture<>();
+      stored.add(done);
+      return done;
+    }
+
+    @Override
+    public List<AuditEvent> query(AuditQuery query) {
+      return List.copyOf(events);
+    }
+  }
+
+  private X509SvidIssuer issuer(dev.trustbridge.ca.audit.AuditLog audit) {
+    return new X509SvidIssuer(
+        Map.of(TD, authority),
+        Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, TtlOverMax.REJECT, EC_AND_RSA_2048)),
+        new Authorizer(datastore.entries(), Set.of(TD), Set.of(ZTUNNEL)),
+        new CsrValidator(65536, EnumSet.allOf(KeyType.class), a -> Signature.getInstance(a, BC)),
+        audit,
+        clock,
+        metrics);
+  }
+
+  @Test
+  void issueAsync_completesOnlyOnceTheAuditRecordIsStored() throws Exception {
+    HeldAuditLog audit = new HeldAuditLog();
+    java.util.concurrent.CompletableFuture<X509SvidIssuer.Issued> pending =
+        issuer(audit).issueAsync(svid(WEB), Optional.empty(), csr(ecKeys()), Duration.ZERO);
+    assertEquals(1, audit.events.size());
+    assertEquals(AuditEvent.OK, audit.events.get(0).outcome());
+    assertFalse(pending.isDone(), "no certificate before its record is durable");
+    assertEquals(0.0, metrics.counter("trustbridge_svid_issued", "trust_domain", "td").count());
+
+    audit.stored.get(0).complete(null);
+    assertEquals(WEB, pending.get(5, java.util.concurrent.TimeUnit.SECONDS).spiffeId());
+    assertEquals(1.0, metrics.counter("trustbridge_svid_issued", "trust_domain", "td").count());
+  }
+
+  @Test
+  void issueAsync_aRecordThatCannotBeStored_failsTheIssuanceWithItsError() throws Exception {
+    HeldAuditLog audit = new HeldAuditLog();
+    java.util.concurrent.CompletableFuture<X509SvidIssuer.Issued> pending =
+        issuer(audit).issueAsync(svid(WEB), Optional.empty(), csr(ecKeys()), Duration.ZERO);
+    audit
+        .stored
+        .get(0)
+        .completeExceptionally(
+            new TrustbridgeException(ErrorCode.UNAVAILABLE, "datastore unavailable"));
+    java.util.concurrent.ExecutionException failure =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class,
+            () -> pending.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    TrustbridgeException cause = (TrustbridgeException) failure.getCause();
+    assertEquals(ErrorCode.UNAVAILABLE, cause.code());
+    assertEquals(1, audit.events.size(), "no refusal record while the log is down");
+    assertEquals(1.0, metrics.counter("trustbridge_svid_refused", "reason", "unavailable").count());
+  }
+
+  @Test
+  void issueAsync_aRefusal_failsOnlyAfterItsRecordIsStored() throws Exception {
+    HeldAuditLog audit = new HeldAuditLog();
+    java.util.concurrent.CompletableFuture<X509SvidIssuer.Issued> pending =
+        issuer(audit).issueAsync(svid(WEB), Optional.of(ADMIN), csr(ecKeys()), Duration.ZERO);
+    assertEquals(AuditEvent.DENIED, audit.events.get(0).outcome());
+    assertFalse(pending.isDone());
+    audit.stored.get(0).complete(null);
+    java.util.concurrent.ExecutionException failure =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class,
+            () -> pending.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(ErrorCode.PERMISSION_DENIED, ((TrustbridgeException) failure.getCause()).code());
+  }
 }
