@@ -7,7 +7,7 @@
 #   benchmarks/run-issuance.sh
 #
 # Environment (defaults in brackets):
-#   DURATION [30s]  WARMUP [10s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [8s]
+#   DURATION [30s]  WARMUP [20s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [8s]
 #   SERVER_JVM_OPTS ["-Xms256m -Xmx512m"]   extra flags for the server JVM, e.g. -XX:+UseParallelGC
 #   CLIENT_JVM_OPTS ["-Xmx512m"]
 #   JFR=1            record the server with JDK Flight Recorder during the peak run
@@ -22,7 +22,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-30s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-20s}
 CONCURRENCY=${CONCURRENCY:-64}
 CHANNELS=${CHANNELS:-2}
 MICRO=${MICRO:-8s}
