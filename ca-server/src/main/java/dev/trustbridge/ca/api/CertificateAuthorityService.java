@@ -1,7 +1,6 @@
 package dev.trustbridge.ca.api;
 
 import com.google.protobuf.ByteString;
-import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.AuthenticationInterceptor;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.distribution.BundleDistributor;
@@ -147,22 +146,8 @@ public final class CertificateAuthorityService implements BindableService {
         response.onError(GrpcErrors.toStatus(e));
         return;
       }
-      // The answer goes out once the audit record is stored, from the response executor: this
-      // thread is free meanwhile, and the audit writer only hands over.
-      pending.whenCompleteAsync(
-          (issued, failure) -> {
-            if (failure != null) {
-              response.onError(GrpcErrors.toStatus(GroupCommitAuditLog.unwrap(failure)));
-              return;
-            }
-            try {
-              response.onNext(reply(issued));
-              response.onCompleted();
-            } catch (RuntimeException e) {
-              response.onError(GrpcErrors.toStatus(e));
-            }
-          },
-          responses);
+      // The answer goes out once the audit record is stored; this thread is free meanwhile.
+      Replies.whenDone(pending, this::reply, response, responses);
     }
 
     private SignX509SvidResponse reply(X509SvidIssuer.Issued issued) {

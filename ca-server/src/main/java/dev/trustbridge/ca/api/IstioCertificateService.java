@@ -1,7 +1,6 @@
 package dev.trustbridge.ca.api;
 
 import com.google.protobuf.Value;
-import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.distribution.BundleDistributor;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
@@ -86,20 +85,8 @@ public final class IstioCertificateService implements BindableService {
         response.onError(GrpcErrors.toStatus(e));
         return;
       }
-      pending.whenCompleteAsync(
-          (issued, failure) -> {
-            if (failure != null) {
-              response.onError(GrpcErrors.toStatus(GroupCommitAuditLog.unwrap(failure)));
-              return;
-            }
-            try {
-              response.onNext(reply(issued));
-              response.onCompleted();
-            } catch (RuntimeException e) {
-              response.onError(GrpcErrors.toStatus(e));
-            }
-          },
-          responses);
+      // The answer goes out once the audit record is stored; this thread is free meanwhile.
+      Replies.whenDone(pending, this::reply, response, responses);
     }
 
     private IstioCertificateResponse reply(X509SvidIssuer.Issued issued) {
