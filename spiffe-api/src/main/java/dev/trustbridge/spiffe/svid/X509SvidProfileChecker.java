@@ -81,6 +81,8 @@ public final class X509SvidProfileChecker {
       "extended key usage, if present, must contain both serverAuth and clientAuth";
   public static final String KEY_TYPE_NOT_ALLOWED = "subject public key type is not allowed";
   public static final String SKI_MISSING = "subjectKeyIdentifier extension must be present";
+  public static final String SKI_MALFORMED = "subjectKeyIdentifier extension is malformed";
+  public static final String AKI_MALFORMED = "authorityKeyIdentifier extension is malformed";
   public static final String AKI_MISMATCH =
       "authorityKeyIdentifier must match the issuer's subjectKeyIdentifier";
   public static final String NAME_CONSTRAINTS_INVALID =
@@ -302,12 +304,15 @@ public final class X509SvidProfileChecker {
     if (KeyType.of(cert.getPublicKey()).isEmpty()) {
       throw new SvidProfileException(KEY_TYPE_NOT_ALLOWED);
     }
-    Optional<byte[]> ski = CertificateFields.subjectKeyIdentifier(cert);
+    Optional<byte[]> ski =
+        readExtension(() -> CertificateFields.subjectKeyIdentifier(cert), SKI_MALFORMED);
     if (ski.isEmpty()) {
       throw new SvidProfileException(SKI_MISSING);
     }
-    Optional<byte[]> aki = CertificateFields.authorityKeyIdentifier(cert);
-    Optional<byte[]> issuerSki = issuer.subjectKeyIdentifier();
+    Optional<byte[]> aki =
+        readExtension(() -> CertificateFields.authorityKeyIdentifier(cert), AKI_MALFORMED);
+    // An issuer SKI that cannot be read cannot be matched, like one that is absent.
+    Optional<byte[]> issuerSki = readExtension(issuer::subjectKeyIdentifier, AKI_MISMATCH);
     if (aki.isEmpty() || issuerSki.isEmpty() || !Arrays.equals(aki.get(), issuerSki.get())) {
       throw new SvidProfileException(AKI_MISMATCH);
     }
@@ -335,6 +340,19 @@ public final class X509SvidProfileChecker {
           issuer.publicKey(), CryptoProviders.detect().signatureProvider(cert.getSigAlgName()));
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new SvidProfileException(SIGNATURE_INVALID, e);
+    }
+  }
+
+  /**
+   * Reads a key identifier extension; a value that is not the structure RFC 5280 defines (the
+   * parser throws an unchecked exception) breaks the rule named by {@code malformed}.
+   */
+  private static Optional<byte[]> readExtension(
+      java.util.function.Supplier<Optional<byte[]>> read, String malformed) {
+    try {
+      return read.get();
+    } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
+      throw new SvidProfileException(malformed, e);
     }
   }
 }
