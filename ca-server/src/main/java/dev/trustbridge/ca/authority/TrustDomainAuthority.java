@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * only) and changes when the files do. Either way a root stays in the bundle while an intermediate
  * it issued is unexpired, so an upstream root rotation leaves no gap. See docs/upstream.md.
  */
-public final class TrustDomainAuthority {
+public final class TrustDomainAuthority implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustDomainAuthority.class);
 
   /** Default rotation points, in percent of a CA's lifetime. */
@@ -224,6 +224,25 @@ public final class TrustDomainAuthority {
   /** Where this trust domain's trust comes from. */
   public UpstreamAuthority upstream() {
     return upstream;
+  }
+
+  /**
+   * Releases what the upstream holds (a Vault PKI upstream's session and its HTTP threads). The
+   * journal, keys and bundle are untouched; the server calls this once it has stopped serving.
+   */
+  @Override
+  public void close() {
+    if (upstream instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn(
+            "closing the {} upstream of {} failed: {}",
+            upstream.type(),
+            trustDomain(),
+            e.toString());
+      }
+    }
   }
 
   /** Loads the journal, creating the first root and intermediate where needed. */

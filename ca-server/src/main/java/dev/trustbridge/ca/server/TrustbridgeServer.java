@@ -196,7 +196,13 @@ public final class TrustbridgeServer implements AutoCloseable {
               Upstreams.open(td, providers, clock),
               datastore.auditLog(),
               clock);
-      authority.initialize();
+      try {
+        authority.initialize();
+      } catch (RuntimeException e) {
+        authority.close();
+        authorities.values().forEach(TrustbridgeServer::closeQuietly);
+        throw e;
+      }
       authorities.put(td.name(), authority);
       policies.put(td.name(), leafPolicy(td.svid()));
       Gauge.builder(
@@ -352,6 +358,7 @@ public final class TrustbridgeServer implements AutoCloseable {
       grpc.start();
     } catch (IOException e) {
       callExecutors.close();
+      authorities.values().forEach(TrustbridgeServer::closeQuietly);
       throw new TrustbridgeException(
           ErrorCode.UNAVAILABLE,
           "cannot listen on " + config.grpc().listen() + ": " + e.getMessage(),
@@ -363,6 +370,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     } catch (RuntimeException e) {
       grpc.shutdownNow();
       callExecutors.close();
+      authorities.values().forEach(TrustbridgeServer::closeQuietly);
       throw e;
     }
     federation.start();
@@ -542,6 +550,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     if (metricsServer != null) {
       metricsServer.close();
     }
+    authorities.values().forEach(TrustbridgeServer::closeQuietly);
     if (intermediateKeys != keys) {
       closeQuietly(intermediateKeys);
     }

@@ -89,6 +89,10 @@ class VaultPkiAuthorityContractTest {
   }
 
   private TrustDomainAuthority authority() {
+    return authority(() -> {});
+  }
+
+  private TrustDomainAuthority authority(Runnable onClose) {
     VaultPki upstream =
         new VaultPki(
             VaultPkiUpstream.create(
@@ -96,7 +100,7 @@ class VaultPkiAuthorityContractTest {
                 new VaultPkiUpstream.Settings("pki", Optional.empty(), INTERMEDIATE_TTL),
                 clock),
             Optional.empty(),
-            () -> {});
+            onClose);
     TrustDomainAuthority authority =
         new TrustDomainAuthority(
             new TrustDomainAuthority.Settings(
@@ -297,5 +301,17 @@ class VaultPkiAuthorityContractTest {
 
     assertNotEquals(JournalCertificate.of(active), authority.signer().ca().certificate());
     assertTrue(validates(issue(authority), authority.bundle()));
+  }
+
+  @Test
+  void close_closesTheUpstreamsVaultSession_andKeepsTheJournal() {
+    java.util.concurrent.atomic.AtomicInteger closed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    TrustDomainAuthority authority = authority(closed::incrementAndGet);
+    List<X509Certificate> before = authority.bundle().x509Authorities();
+    authority.close();
+    assertEquals(1, closed.get());
+    // A restart finds the same roots: closing released the session, not the CA.
+    assertEquals(before, authority().bundle().x509Authorities());
   }
 }
