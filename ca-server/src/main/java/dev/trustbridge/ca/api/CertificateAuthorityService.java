@@ -30,7 +30,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -51,16 +50,6 @@ public final class CertificateAuthorityService implements BindableService {
   /**
    * @param isAdmin whether an X509-SVID caller with this ID is an admin (may ask {@code Authorize}
    *     about any local ID)
-   */
-  public CertificateAuthorityService(
-      X509SvidIssuer issuer,
-      BundleDistributor bundles,
-      PolicyManager policies,
-      Predicate<SpiffeId> isAdmin) {
-    this(issuer, bundles, policies, isAdmin, ForkJoinPool.commonPool());
-  }
-
-  /**
    * @param responses where an issuance's answer is sent from once its audit record is stored
    */
   public CertificateAuthorityService(

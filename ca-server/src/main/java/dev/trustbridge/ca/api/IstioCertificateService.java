@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * {@code istio.v1.auth.IstioCertificateService}, wire-compatible with Istio's agents. The identity
@@ -32,10 +31,6 @@ public final class IstioCertificateService implements BindableService {
   static final String IMPERSONATED_IDENTITY = "ImpersonatedIdentity";
 
   private final Impl impl;
-
-  public IstioCertificateService(X509SvidIssuer issuer, BundleDistributor bundles) {
-    this(issuer, bundles, ForkJoinPool.commonPool());
-  }
 
   /**
    * @param responses where an issuance's answer is sent from once its audit record is stored

@@ -19,6 +19,7 @@ public interface AuditLog {
    * dev.trustbridge.spiffe.error.TrustbridgeException} {@link #append} would throw. This default
    * stores it before returning; a log with a writer of its own returns at once, so that a caller
    * can answer from the completion instead of holding a thread while the record is made durable.
+   * Failures come through the result, never as an exception of this call.
    */
   default CompletableFuture<Void> appendAsync(AuditEvent event) {
     try {

@@ -69,9 +69,10 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
 
   /**
    * Queues {@code event}; the result completes on the writer thread once the batch holding it is
-   * committed, or fails with a {@link TrustbridgeException} of this waiter's own. Attach callbacks
-   * that do real work with an {@code ...Async} method and an executor: the writer commits the next
-   * batch only after running whatever was attached directly.
+   * committed, or fails with a {@link TrustbridgeException} of this waiter's own (after {@link
+   * #close()}, at once with {@code UNAVAILABLE}). Attach callbacks that do real work with an {@code
+   * ...Async} method and an executor: the writer commits the next batch only after running whatever
+   * was attached directly.
    */
   @Override
   public CompletableFuture<Void> appendAsync(AuditEvent event) {
@@ -79,22 +80,14 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     synchronized (lifecycle) {
       if (closing) {
-        throw new TrustbridgeException(
-            ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed"));
+        return CompletableFuture.failedFuture(
+            new TrustbridgeException(
+                ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed")));
       }
       pending.incrementAndGet();
       queue.add(new Pending(event, done));
     }
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    done.whenComplete(
-        (ok, failure) -> {
-          if (failure == null) {
-            result.complete(null);
-          } else {
-            result.completeExceptionally(rethrown(failure));
-          }
-        });
-    return result;
+    return done.exceptionallyCompose(failure -> CompletableFuture.failedFuture(rethrown(failure)));
   }
 
   /** Appends the events in one transaction of their own, without waiting for a batch. */

@@ -40,8 +40,10 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   /** The authenticated caller of the current call. */
   public static final Context.Key<Caller> CALLER = Context.key("trustbridge.caller");
 
-  static final Metadata.Key<String> AUTHORIZATION =
+  /** The header that carries a join token or a JWT; a call without it is authenticated by mTLS. */
+  public static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   static final Metadata.Key<String> CLUSTER_ID =
       Metadata.Key.of("clusterid", Metadata.ASCII_STRING_MARSHALLER);
 

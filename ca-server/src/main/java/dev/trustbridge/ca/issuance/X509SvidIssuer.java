@@ -194,14 +194,9 @@ public final class X509SvidIssuer {
     } catch (TrustbridgeException e) {
       return refuse(caller, subject, e).whenComplete((ok, failure) -> sample.stop(latency));
     }
-    CompletableFuture<Void> stored;
-    try {
-      stored = audit.appendAsync(record);
-    } catch (TrustbridgeException e) {
-      stored = CompletableFuture.failedFuture(e);
-    }
     // The certificate leaves only once its record is durable; a failed record fails the issuance.
-    return stored
+    return audit
+        .appendAsync(record)
         .handle(
             (ok, failure) -> {
               if (failure == null) {
@@ -252,26 +247,16 @@ public final class X509SvidIssuer {
     if (e.code() == ErrorCode.UNAVAILABLE) {
       return CompletableFuture.failedFuture(e); // the audit log may be the thing that is down
     }
-    CompletableFuture<Void> stored;
-    try {
-      stored =
-          audit.appendAsync(
-              AuditEvent.of(
-                  clock.instant(),
-                  caller.auditName(),
-                  "x509.sign",
-                  subject,
-                  outcome,
-                  e.getMessage()));
-    } catch (TrustbridgeException auditFailure) {
-      stored = CompletableFuture.failedFuture(auditFailure);
-    }
-    return stored.handle(
-        (ok, auditFailure) -> {
-          if (auditFailure != null) {
-            e.addSuppressed(GroupCommitAuditLog.unwrap(auditFailure));
-          }
-          throw e;
-        });
+    return audit
+        .appendAsync(
+            AuditEvent.of(
+                clock.instant(), caller.auditName(), "x509.sign", subject, outcome, e.getMessage()))
+        .handle(
+            (ok, auditFailure) -> {
+              if (auditFailure != null) {
+                e.addSuppressed(GroupCommitAuditLog.unwrap(auditFailure));
+              }
+              throw e;
+            });
   }
 }

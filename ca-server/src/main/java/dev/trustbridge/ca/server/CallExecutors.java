@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.server;
 
+import dev.trustbridge.ca.authn.AuthenticationInterceptor;
 import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
 import dev.trustbridge.proto.istio.v1.auth.IstioCertificateServiceGrpc;
 import io.grpc.Metadata;
@@ -34,8 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the per-core threads.
  */
 final class CallExecutors implements ServerCallExecutorSupplier, AutoCloseable {
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Set<String> ISSUANCE_METHODS =
       Set.of(
           CertificateAuthorityGrpc.getSignX509SvidMethod().getFullMethodName(),
@@ -76,7 +75,7 @@ final class CallExecutors implements ServerCallExecutorSupplier, AutoCloseable {
   @Override
   public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
     if (ISSUANCE_METHODS.contains(call.getMethodDescriptor().getFullMethodName())
-        && !headers.containsKey(AUTHORIZATION)) {
+        && !headers.containsKey(AuthenticationInterceptor.AUTHORIZATION)) {
       return null; // the default: the issuance pool
     }
     return blocking;

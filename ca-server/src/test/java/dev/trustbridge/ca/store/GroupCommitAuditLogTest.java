@@ -213,6 +213,12 @@ class GroupCommitAuditLogTest {
     TrustbridgeException e =
         assertThrows(TrustbridgeException.class, () -> log.append(event("late")));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    // The asynchronous form reports the same refusal through its result, not by throwing.
+    CompletableFuture<Void> late = log.appendAsync(event("late"));
+    java.util.concurrent.ExecutionException failed =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
+    assertEquals(ErrorCode.UNAVAILABLE, ((TrustbridgeException) failed.getCause()).code());
     log.close(); // idempotent
   }
 
