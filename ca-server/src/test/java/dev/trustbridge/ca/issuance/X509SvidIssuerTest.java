@@ -110,12 +110,17 @@ class X509SvidIssuerTest {
   }
 
   private X509SvidIssuer issuer(TtlOverMax overMax, Set<KeyType> allowed) {
+    return issuer(overMax, allowed, datastore.auditLog());
+  }
+
+  private X509SvidIssuer issuer(
+      TtlOverMax overMax, Set<KeyType> allowed, dev.trustbridge.ca.audit.AuditLog audit) {
     return new X509SvidIssuer(
         Map.of(TD, authority),
         Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, overMax, allowed)),
         new Authorizer(datastore.entries(), Set.of(TD), Set.of(ZTUNNEL)),
         new CsrValidator(65536, EnumSet.allOf(KeyType.class), a -> Signature.getInstance(a, BC)),
-        datastore.auditLog(),
+        audit,
         clock,
         metrics);
   }
@@ -493,14 +498,7 @@ class X509SvidIssuerTest {
   }
 
   private X509SvidIssuer issuer(dev.trustbridge.ca.audit.AuditLog audit) {
-    return new X509SvidIssuer(
-        Map.of(TD, authority),
-        Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, TtlOverMax.REJECT, EC_AND_RSA_2048)),
-        new Authorizer(datastore.entries(), Set.of(TD), Set.of(ZTUNNEL)),
-        new CsrValidator(65536, EnumSet.allOf(KeyType.class), a -> Signature.getInstance(a, BC)),
-        audit,
-        clock,
-        metrics);
+    return issuer(TtlOverMax.REJECT, EC_AND_RSA_2048, audit);
   }
 
   @Test
