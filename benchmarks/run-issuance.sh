@@ -10,6 +10,7 @@
 #   DURATION [30s]  WARMUP [20s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [8s]
 #   SERVER_JVM_OPTS ["-Xms256m -Xmx512m"]   extra flags for the server JVM, e.g. -XX:+UseParallelGC
 #   CLIENT_JVM_OPTS ["-Xmx512m"]
+#   SERVER_JAR [ca-server/target/trustbridge.jar]   another build of the server, for A/B runs
 #   JFR=1            record the server with JDK Flight Recorder during the peak run
 #   RESULTS [mktemp] file the key=value RESULT lines are appended to
 #   ASYNC_PROFILER   path of async-profiler's libasyncProfiler.so (from the Maven Central artifact
@@ -28,7 +29,7 @@ CHANNELS=${CHANNELS:-2}
 MICRO=${MICRO:-8s}
 SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--Xms256m -Xmx512m}
 CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:--Xmx512m}
-SERVER_JAR=$ROOT/ca-server/target/trustbridge.jar
+SERVER_JAR=${SERVER_JAR:-$ROOT/ca-server/target/trustbridge.jar}
 BENCH_JAR=$ROOT/benchmarks/target/trustbridge-benchmarks-0.1.0-SNAPSHOT.jar
 
 if [[ ! -f $SERVER_JAR || ! -f $BENCH_JAR || ! -d $ROOT/benchmarks/target/lib ]]; then

@@ -9,6 +9,8 @@ import dev.trustbridge.ca.api.FederationAdminService;
 import dev.trustbridge.ca.api.IstioCertificateService;
 import dev.trustbridge.ca.api.PolicyAdminService;
 import dev.trustbridge.ca.api.TokenAdminService;
+import dev.trustbridge.ca.audit.AuditLog;
+import dev.trustbridge.ca.audit.GroupCommitAuditLog;
 import dev.trustbridge.ca.authn.AuthenticationInterceptor;
 import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.authn.JoinTokens;
@@ -48,7 +50,9 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -166,6 +170,22 @@ public final class TrustbridgeServer implements AutoCloseable {
     }
   }
 
+  /** The audit writer's commits, records and backlog, so operators see how its batches form. */
+  private static void registerAuditMetrics(AuditLog log, MeterRegistry metrics) {
+    if (!(log instanceof GroupCommitAuditLog audit)) {
+      return;
+    }
+    FunctionCounter.builder("trustbridge_audit_commits", audit, GroupCommitAuditLog::batches)
+        .description("audit transactions committed (each one fsync)")
+        .register(metrics);
+    FunctionCounter.builder("trustbridge_audit_records", audit, GroupCommitAuditLog::events)
+        .description("audit records committed")
+        .register(metrics);
+    Gauge.builder("trustbridge_audit_pending", audit, GroupCommitAuditLog::pending)
+        .description("audit records waiting for their commit")
+        .register(metrics);
+  }
+
   private static TrustbridgeServer start(
       ServerConfig config,
       Clock clock,
@@ -174,6 +194,7 @@ public final class TrustbridgeServer implements AutoCloseable {
       KeyManager keys,
       KeyManager intermediateKeys) {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registerAuditMetrics(datastore.auditLog(), metrics);
     Map<TrustDomain, TrustDomainAuthority> authorities = new LinkedHashMap<>();
     Map<TrustDomain, X509SvidIssuer.LeafPolicy> policies = new LinkedHashMap<>();
     for (TrustDomainConfig td : config.trustDomains()) {

@@ -434,6 +434,12 @@ class IssuanceEndToEndTest {
             .body()
             .contains("trustbridge_svid_issued_total{trust_domain=\"example.org\"} 1.0"));
     assertTrue(response.body().contains("trustbridge_ca_intermediate_expiry_seconds"));
+    // The issuance's audit record was committed, and the writer's counters say so.
+    assertTrue(
+        metricValue(response.body(), "trustbridge_audit_records_total") >= 1, response.body());
+    assertTrue(
+        metricValue(response.body(), "trustbridge_audit_commits_total") >= 1, response.body());
+    assertEquals(0.0, metricValue(response.body(), "trustbridge_audit_pending"), response.body());
     // One expiry series per CA of the journal, labelled with its kind and state.
     assertTrue(
         response
@@ -756,5 +762,15 @@ class IssuanceEndToEndTest {
               .getEncoded();
       return new KeyPairHolder(der);
     }
+  }
+
+  /** The value of an unlabelled series in a Prometheus text exposition. */
+  private static double metricValue(String exposition, String name) {
+    return exposition
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no series " + name));
   }
 }

@@ -2,6 +2,7 @@ package dev.trustbridge.ca.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.ca.audit.AuditEvent;
@@ -12,6 +13,7 @@ import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -25,7 +27,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,6 +224,92 @@ class GroupCommitAuditLogTest {
             java.util.concurrent.ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
     assertEquals(ErrorCode.UNAVAILABLE, ((TrustbridgeException) failed.getCause()).code());
     log.close(); // idempotent
+  }
+
+  /** A store that lets one batch through per permit, and counts the batches it was handed. */
+  private static final class GatedStore implements AuditLog {
+    final List<List<AuditEvent>> batches = new CopyOnWriteArrayList<>();
+    final Semaphore permits = new Semaphore(0);
+    final AtomicInteger entered = new AtomicInteger();
+
+    @Override
+    public void append(AuditEvent event) {
+      appendAll(List.of(event));
+    }
+
+    @Override
+    public void appendAll(List<AuditEvent> events) {
+      entered.incrementAndGet();
+      permits.acquireUninterruptibly();
+      batches.add(List.copyOf(events));
+    }
+
+    @Override
+    public List<AuditEvent> query(AuditQuery query) {
+      return List.of();
+    }
+
+    void awaitEntered(int n) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (entered.get() < n) {
+        assertTrue(System.nanoTime() < deadline, entered.get() + " of " + n + " batches started");
+        Thread.sleep(5);
+      }
+    }
+  }
+
+  @Test
+  void commitDelay_afterABatchOfSeveral_gathersLaterArrivalsIntoOneCommit() throws Exception {
+    GatedStore store = new GatedStore();
+    GroupCommitAuditLog log = new GroupCommitAuditLog(store, Duration.ofMinutes(1));
+    List<CompletableFuture<Void>> appends = new ArrayList<>();
+    appends.add(log.appendAsync(event("e0")));
+    store.awaitEntered(1); // e0 is committing alone: the first batch never waits
+    appends.add(log.appendAsync(event("e1")));
+    appends.add(log.appendAsync(event("e2")));
+    store.permits.release();
+    store.awaitEntered(2); // [e1, e2]: after a batch of one, no wait either
+    appends.add(log.appendAsync(event("e3")));
+    store.permits.release();
+    // After a batch of two the writer gathers: e3 is not handed to the store on its own.
+    Thread.sleep(200);
+    assertEquals(2, store.entered.get(), store.batches.toString());
+    appends.add(log.appendAsync(event("e4")));
+    store.permits.release(10);
+    // close() ends the gathering at once (not after the minute) and commits what was gathered.
+    assertTimeoutPreemptively(Duration.ofSeconds(30), log::close);
+    for (CompletableFuture<Void> append : appends) {
+      append.get(5, TimeUnit.SECONDS);
+    }
+    assertEquals(
+        List.of(
+            List.of(event("e0")),
+            List.of(event("e1"), event("e2")),
+            List.of(event("e3"), event("e4"))),
+        store.batches);
+    assertEquals(3, log.batches());
+    assertEquals(5, log.events());
+  }
+
+  @Test
+  void commitDelay_aLoneCaller_neverWaitsForIt() throws Exception {
+    GatedStore store = new GatedStore();
+    store.permits.release(100);
+    try (GroupCommitAuditLog log = new GroupCommitAuditLog(store, Duration.ofMinutes(1))) {
+      for (int i = 0; i < 5; i++) {
+        // Each append is alone in its batch, so none waits the minute of commit delay.
+        log.appendAsync(event("e" + i)).get(30, TimeUnit.SECONDS);
+      }
+      assertEquals(5, log.batches());
+      assertEquals(5, log.events());
+    }
+  }
+
+  @Test
+  void commitDelay_negative_isRefused() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new GroupCommitAuditLog(new GatedStore(), Duration.ofMillis(-1)));
   }
 
   /** Waits until {@code n} appends are queued or being stored (the scripted store holds them). */
