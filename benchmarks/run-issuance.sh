@@ -111,6 +111,20 @@ profiler() {
 load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
 profiler "stop,file=$WORK/profile.collapsed,collapsed"
 [[ -z ${ASYNC_PROFILER:-} ]] || echo "async-profiler stacks: $WORK/profile.collapsed"
+# How the audit group commit batched during the peak run (its warm-up included): records per fsync.
+audit_batches() {
+  local port body records commits
+  port=$(grep -o 'metrics_port=[0-9]*' "$WORK/server.log" | head -1 | cut -d= -f2 || true)
+  [[ -n $port && $port != -1 ]] || return 0
+  body=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
+  records=$(awk '$1 == "trustbridge_audit_records_total" { printf "%d", $2 }' <<< "$body")
+  commits=$(awk '$1 == "trustbridge_audit_commits_total" { printf "%d", $2 }' <<< "$body")
+  [[ -n $records && -n $commits && $commits -gt 0 ]] || return 0
+  awk -v r="$records" -v c="$commits" \
+    'BEGIN { printf "audit: %d records in %d commits, %.1f per commit\n", r, c, r / c }'
+  echo "RESULT label=peak-audit audit_records=$records audit_commits=$commits" >> "$RESULTS"
+}
+audit_batches
 PEAK=$(grep -o 'issuances_per_s=[0-9.]*' "$WORK/peak.txt" | cut -d= -f2)
 HALF=$(awk -v p="$PEAK" 'BEGIN { printf "%d", p / 2 }')
 if [[ ${HALF:-0} -gt 0 ]]; then

@@ -423,8 +423,9 @@ public final class TrustbridgeServer implements AutoCloseable {
         MAINTENANCE_PERIOD.toSeconds(),
         TimeUnit.SECONDS);
     LOG.info(
-        "trustbridge serving grpc_port={} trust_domains={} admin_credential={}",
+        "trustbridge serving grpc_port={} metrics_port={} trust_domains={} admin_credential={}",
         grpc.getPort(),
+        metricsServer == null ? -1 : metricsServer.port(),
         hosted,
         adminDir);
     return new TrustbridgeServer(
