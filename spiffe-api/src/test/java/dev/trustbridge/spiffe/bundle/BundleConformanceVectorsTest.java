@@ -299,6 +299,36 @@ class BundleConformanceVectorsTest {
     assertEquals(List.of(kept().cert()), b.x509Authorities());
   }
 
+  // ---- §5 bundle map: keys are trust domain names, with no DNS rules (SPIFFE-ID §2.1) ----
+
+  @Test
+  void bundleMap_trustDomainNamesThatAreNotDnsNames_areReadAndWrittenBack() {
+    List<String> names =
+        List.of(
+            ".",
+            "0",
+            "a..b",
+            "example.org.",
+            "192.168.000.001",
+            "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(63));
+    StringBuilder json = new StringBuilder("{\"trust_domains\":{");
+    for (String name : names) {
+      json.append(json.length() > 18 ? "," : "")
+          .append('"')
+          .append(name)
+          .append("\":")
+          .append(entries(x509Jwk(kept())));
+    }
+    BundleSet set =
+        SpiffeBundleMapCodec.parse(json.append("}}").toString().getBytes(StandardCharsets.UTF_8));
+    assertEquals(names.size(), set.size());
+    for (String name : names) {
+      SpiffeBundle b = set.get(TrustDomain.parse(name)).orElseThrow();
+      assertEquals(List.of(kept().cert()), b.x509Authorities());
+    }
+    assertEquals(set, SpiffeBundleMapCodec.parse(SpiffeBundleMapCodec.write(set)));
+  }
+
   // ---- Federation §5.2: bundles MUST be UTF-8 ----
 
   static Stream<Arguments> notUtf8Documents() {

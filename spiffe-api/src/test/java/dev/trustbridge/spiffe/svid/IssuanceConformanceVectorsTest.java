@@ -78,6 +78,8 @@ class IssuanceConformanceVectorsTest {
         arguments("§2.1 a DNS-style name", "spiffe://prod-1.example.org/ns/web"),
         arguments("§2.1 IPv4 dotted quad", "spiffe://192.168.0.1/ns/web"),
         arguments("§2.1 IPv4 with zero padding, not normalised", "spiffe://192.168.000.001/ns/web"),
+        arguments("§2.1 labels starting with digits", "spiffe://3com.1a.example/ns/web"),
+        arguments("§2.1 an IDNA A-label", "spiffe://xn--bcher-kva.example/ns/web"),
         arguments("§2.1 a 63-character label", "spiffe://" + "l".repeat(63) + ".example/ns/web"),
         arguments("§2.3 an ID of exactly 2048 bytes", idOfBytes("example.org", 2048)));
   }

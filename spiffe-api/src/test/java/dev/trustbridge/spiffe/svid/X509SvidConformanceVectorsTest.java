@@ -315,4 +315,26 @@ class X509SvidConformanceVectorsTest {
             SvidVerificationException.class, () -> verifier.verify(List.of(leafCert, caCert)));
     assertEquals(X509SvidVerifier.PATH_INVALID, e.getMessage());
   }
+
+  @Test
+  void verify_chainThroughASigningCertificateOfAnotherTrustDomain_isAcceptedWithTheLeafsBundle() {
+    // §3.2: a signing certificate MAY issue signing certificates of other trust domains; the leaf
+    // is validated with the bundle of its own trust domain (Trust Domain §3), here one that
+    // holds the issuing root.
+    CraftedCert ca = CraftedCert.ca("spiffe://other.org", PKI.root(), PKI.rootKey(), NOW);
+    ca.publicKey = CRAFTED_CA_KEY.publicKey();
+    X509Certificate caCert = ca.build();
+    X509Certificate leafCert =
+        CraftedCert.leaf("spiffe://other.org/web", caCert, CRAFTED_CA_KEY, NOW).build();
+    X509SvidVerifier verifier =
+        new X509SvidVerifier(
+            t ->
+                t.equals(TestPki.OTHER)
+                    ? Optional.<Collection<X509Certificate>>of(List.of(PKI.root()))
+                    : Optional.empty(),
+            PKI.clock());
+    assertEquals(
+        SpiffeId.parse("spiffe://other.org/web"),
+        verifier.verify(List.of(leafCert, caCert)).spiffeId());
+  }
 }
