@@ -15,6 +15,7 @@ import java.util.Date;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -38,14 +39,20 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
  * critical with {@code cA=true} and an optional {@code pathLenConstraint}; keyUsage critical with
  * exactly {@code keyCertSign} and {@code cRLSign}; a non-empty subject (by default {@code
  * O=<organization>, CN=<td>, SERIALNUMBER=<serial>}, unique per CA so that chains never confuse two
- * generations); subject and authority key identifiers; a random positive 128-bit serial; {@code
- * notBefore} back-dated and, for an intermediate, both ends clamped into the issuer's validity.
+ * generations; the CN is left out for a trust domain name longer than RFC 5280's 64-character
+ * ub-common-name, which SPIFFE-ID section 2.3 allows up to 255 bytes); subject and authority key
+ * identifiers; a random positive 128-bit serial; {@code notBefore} back-dated and, for an
+ * intermediate, both ends clamped into the issuer's validity.
  *
  * <p>URI name constraints are off by default because many libraries reject them (X509-SVID section
  * 4.2). When enabled, the extension is critical and permits one URI subtree. RFC 5280 section
  * 4.2.1.10 writes a URI constraint as a host, so the subtree {@code spiffe://<td>} is encoded as
  * the host {@code <td>}, which permits exactly the URIs whose host is the trust domain name (and no
- * sub-domains: those are other trust domains).
+ * sub-domains: those are other trust domains). That needs a trust domain name validators can read
+ * as a URI host: an RFC 1123 host name whose last label starts with a letter, without a trailing
+ * dot, or an IPv4 dotted quad. Other valid trust domain names ({@code a..b}, {@code -x.example},
+ * {@code example.org.}, {@code under_score.example}, {@code 999.999.999.999}, ...) are refused: the
+ * JDK cannot parse such a constraint, or its PKIX validator fails on it.
  *
  * <p>Setters refuse bad input at once with a {@link TrustbridgeException} of code {@code
  * INVALID_ARGUMENT}; {@link #build()} runs {@link X509SvidProfileChecker#checkCa} on the result.
@@ -67,7 +74,28 @@ public final class CaCertificateBuilder {
   public static final String SUBJECT_EMPTY = "CA subject must not be empty";
   public static final String ORGANIZATION_EMPTY = "organization must not be empty";
   public static final String NAME_CONSTRAINTS_UNSUPPORTED =
-      "URI name constraints need a trust domain name that is a DNS host name (no underscores)";
+      "URI name constraints need a trust domain name that is a DNS host name or an IPv4 address";
+
+  /** Longest common name (RFC 5280 Appendix A, ub-common-name). */
+  static final int MAX_COMMON_NAME = 64;
+
+  private static final String HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  private static final String IPV4_OCTET = "(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]{1,2})";
+
+  /**
+   * Trust domain names a URI name constraint can carry: what {@code java.net.URI} reads as a
+   * server-based host (RFC 2396: the last label starts with a letter) and the JDK's X.509 name
+   * classes accept (no trailing dot), or an IPv4 dotted quad.
+   */
+  private static final Pattern CONSTRAINABLE_HOST =
+      Pattern.compile(
+          "(?:"
+              + HOST_LABEL
+              + "\\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?|(?:"
+              + IPV4_OCTET
+              + "\\.){3}"
+              + IPV4_OCTET);
+
   public static final String TTL_NOT_POSITIVE = Issuance.TTL_NOT_POSITIVE;
   public static final String BACKDATE_NEGATIVE = Issuance.BACKDATE_NEGATIVE;
   public static final String LIFETIME_MISSING = Issuance.LIFETIME_MISSING;
@@ -165,7 +193,9 @@ public final class CaCertificateBuilder {
 
   /** Adds a critical URI name constraint permitting only this trust domain. Off by default. */
   public CaCertificateBuilder uriNameConstraints(boolean enabled) {
-    if (enabled && trustDomain.name().contains("_")) {
+    if (enabled
+        && (trustDomain.name().length() > 253
+            || !CONSTRAINABLE_HOST.matcher(trustDomain.name()).matches())) {
       throw TrustbridgeException.invalidArgument(NAME_CONSTRAINTS_UNSUPPORTED);
     }
     this.uriNameConstraints = enabled;
@@ -278,10 +308,10 @@ public final class CaCertificateBuilder {
   }
 
   private X500Name defaultSubject(BigInteger serial) {
-    return new X500NameBuilder(BCStyle.INSTANCE)
-        .addRDN(BCStyle.O, organization)
-        .addRDN(BCStyle.CN, trustDomain.name())
-        .addRDN(BCStyle.SERIALNUMBER, serial.toString())
-        .build();
+    X500NameBuilder name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organization);
+    if (trustDomain.name().length() <= MAX_COMMON_NAME) {
+      name.addRDN(BCStyle.CN, trustDomain.name());
+    }
+    return name.addRDN(BCStyle.SERIALNUMBER, serial.toString()).build();
   }
 }

@@ -174,6 +174,11 @@ public final class X509SvidVerifier {
       throw new SvidVerificationException(reasonMessage(e), e);
     } catch (CertificateException e) {
       throw new SvidVerificationException(PATH_INVALID, e);
+    } catch (RuntimeException e) {
+      // The JDK's name constraint code throws NullPointerException for a URI without a
+      // server-based host (spiffe://999.999.999.999/x) under a URI constraint: a peer's chain must
+      // never fail with anything but a verification failure.
+      throw new SvidVerificationException(PATH_INVALID, e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK has no PKIX validator", e);
     }

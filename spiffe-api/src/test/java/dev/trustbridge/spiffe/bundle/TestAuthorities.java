@@ -112,6 +112,16 @@ final class TestAuthorities {
         "spiffe://example.org");
   }
 
+  /**
+   * A self-signed CA (cA=true) with the given key usage and URI SAN; a null {@code uri} leaves the
+   * SAN extension out (a CA that is not an SVID).
+   */
+  static synchronized Issued caWith(Kind kind, String commonName, int keyUsage, String uri) {
+    return CERTS.computeIfAbsent(
+        "ca-with/" + kind + "/" + commonName + "/" + keyUsage + "/" + uri,
+        k -> build(keyPair(kind), kind, commonName, true, keyUsage, uri));
+  }
+
   /** A self-signed leaf (cA=false, KU digitalSignature): not an authority. */
   static synchronized Issued leaf() {
     return CERTS.computeIfAbsent(
@@ -202,10 +212,12 @@ final class TestAuthorities {
               keys.getPublic());
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
-      b.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+      if (uri != null) {
+        b.addExtension(
+            Extension.subjectAlternativeName,
+            false,
+            new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+      }
       byte[] der =
           b.build(
                   new JcaContentSignerBuilder(kind.signatureAlgorithm)

@@ -48,6 +48,7 @@ final class CraftedCert {
   Integer keyUsage = KeyUsage.digitalSignature;
   boolean keyUsageCritical = true;
   KeyPurposeId[] extendedKeyUsage = {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth};
+  boolean extendedKeyUsageCritical = false;
   NameConstraints nameConstraints;
   boolean nameConstraintsCritical = true;
   boolean subjectKeyIdentifier = true;
@@ -116,7 +117,11 @@ final class CraftedCert {
         add(b, Extension.keyUsage, keyUsageCritical, new KeyUsage(keyUsage));
       }
       if (extendedKeyUsage != null) {
-        add(b, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(extendedKeyUsage));
+        add(
+            b,
+            Extension.extendedKeyUsage,
+            extendedKeyUsageCritical,
+            new ExtendedKeyUsage(extendedKeyUsage));
       }
       if (nameConstraints != null) {
         add(b, Extension.nameConstraints, nameConstraintsCritical, nameConstraints);
