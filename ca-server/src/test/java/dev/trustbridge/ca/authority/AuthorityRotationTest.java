@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
-import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
-import dev.trustbridge.spiffe.keys.InMemoryKeyManager;
-import dev.trustbridge.spiffe.keys.KeyType;
-import dev.trustbridge.spiffe.svid.X509SvidBuilder;
-import dev.trustbridge.spiffe.svid.X509SvidVerifier;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,90 +32,31 @@ class AuthorityRotationTest {
   private static final TrustDomain TD = TrustDomain.parse("td");
   private static final Duration ROOT_TTL = Duration.ofDays(60);
   private static final Duration INTERMEDIATE_TTL = Duration.ofDays(10);
-  private static final Duration MAX_LEAF_TTL = Duration.ofDays(1);
-  private static final Duration REFRESH_HINT = Duration.ofMinutes(5);
-  private static final SpiffeId WORKLOAD = SpiffeId.parse("spiffe://td/ns/default/sa/web");
+  private static final Duration REFRESH_HINT = AuthorityFixture.REFRESH_HINT;
 
   @TempDir Path dir;
   private MutableClock clock;
-  private JdbcDatastore datastore;
-  private InMemoryKeyManager keys;
-  private KeyPair leafKeys;
+  private AuthorityFixture fixture;
 
   @BeforeEach
-  void open() throws Exception {
+  void open() {
     clock = new MutableClock(T0);
-    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
-    keys = new InMemoryKeyManager();
-    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    leafKeys = generator.generateKeyPair();
+    fixture = AuthorityFixture.open(TD, dir, clock).ttls(ROOT_TTL, INTERMEDIATE_TTL);
   }
 
   @AfterEach
   void close() {
-    datastore.close();
-  }
-
-  private TrustDomainAuthority authority() {
-    TrustDomainAuthority authority =
-        new TrustDomainAuthority(
-            new TrustDomainAuthority.Settings(
-                TD,
-                KeyType.EC_P256,
-                ROOT_TTL,
-                INTERMEDIATE_TTL,
-                "Acme",
-                MAX_LEAF_TTL,
-                REFRESH_HINT),
-            datastore.authorities(),
-            datastore.bundleSequences(),
-            keys,
-            datastore.auditLog(),
-            clock);
-    authority.initialize();
-    return authority;
-  }
-
-  private List<X509Certificate> issue(TrustDomainAuthority authority) {
-    TrustDomainAuthority.Signer signer = authority.signer();
-    X509Certificate leaf =
-        X509SvidBuilder.newBuilder(signer.ca(), clock)
-            .spiffeId(WORKLOAD)
-            .publicKey(leafKeys.getPublic())
-            .ttl(MAX_LEAF_TTL)
-            .build();
-    List<X509Certificate> chain = new ArrayList<>();
-    chain.add(leaf);
-    chain.addAll(signer.chain());
-    return chain;
-  }
-
-  private boolean validates(List<X509Certificate> chain, SpiffeBundle bundle) {
-    try {
-      new X509SvidVerifier(
-              td -> td.equals(TD) ? Optional.of(bundle.x509Authorities()) : Optional.empty(), clock)
-          .verify(chain);
-      return true;
-    } catch (TrustbridgeException e) {
-      return false;
-    }
-  }
-
-  private List<AuthorityRecord> journal(AuthorityKind kind, AuthorityState state) {
-    return datastore.authorities().list(TD).stream()
-        .filter(r -> r.kind() == kind && r.state() == state)
-        .toList();
+    fixture.close();
   }
 
   @Test
   void overTwoRootLifetimes_everyUnexpiredLeafValidatesAgainstTheServedBundle() {
-    TrustDomainAuthority authority = authority();
+    TrustDomainAuthority authority = fixture.initialized();
     List<List<X509Certificate>> issued = new ArrayList<>();
     Duration step = Duration.ofHours(6);
     int rootsSeen = 1;
     for (Instant end = T0.plus(ROOT_TTL.multipliedBy(2)); clock.instant().isBefore(end); ) {
-      issued.add(issue(authority));
+      issued.add(fixture.issue(authority));
       clock.advance(step);
       authority.rotateIfDue();
       SpiffeBundle served = authority.bundle();
@@ -130,7 +64,7 @@ class AuthorityRotationTest {
         boolean unexpired = chain.get(0).getNotAfter().toInstant().isAfter(clock.instant());
         if (unexpired) {
           assertTrue(
-              validates(chain, served),
+              fixture.validates(chain, served),
               "leaf issued at " + chain.get(0).getNotBefore() + " fails at " + clock.instant());
         }
       }
@@ -138,36 +72,37 @@ class AuthorityRotationTest {
       rootsSeen =
           Math.max(
               rootsSeen,
-              (int)
-                  datastore.authorities().list(TD).stream()
-                      .filter(r -> r.kind() == AuthorityKind.ROOT)
-                      .count());
-      assertEquals(1, journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
-      assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
+              (int) fixture.journal().stream().filter(r -> r.kind() == AuthorityKind.ROOT).count());
+      assertEquals(1, fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
+      assertEquals(1, fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
     }
     assertTrue(rootsSeen >= 3, "roots rotated " + rootsSeen);
   }
 
   @Test
   void aPreparedRoot_isInTheBundleBeforeItSignsAnything() {
-    TrustDomainAuthority authority = authority();
-    AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    TrustDomainAuthority authority = fixture.initialized();
+    AuthorityRecord firstRoot = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
     BigInteger sequence = authority.bundle().sequence().orElseThrow();
     // Step to the prepare point of the root.
-    while (journal(AuthorityKind.ROOT, AuthorityState.PREPARED).isEmpty()) {
+    while (fixture.journal(AuthorityKind.ROOT, AuthorityState.PREPARED).isEmpty()) {
       clock.advance(Duration.ofHours(12));
       authority.rotateIfDue();
-      assertEquals(firstRoot.id(), journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
+      assertEquals(
+          firstRoot.id(), fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
     }
-    AuthorityRecord prepared = journal(AuthorityKind.ROOT, AuthorityState.PREPARED).get(0);
+    AuthorityRecord prepared = fixture.journal(AuthorityKind.ROOT, AuthorityState.PREPARED).get(0);
     assertEquals(2, authority.bundle().x509Authorities().size());
     assertEquals(sequence.add(BigInteger.ONE), authority.bundle().sequence().orElseThrow());
     // No intermediate is signed by the prepared root until it is activated.
     assertTrue(
-        datastore.authorities().list(TD).stream()
-            .noneMatch(r -> r.issuerId().equals(Optional.of(prepared.id()))));
+        fixture.journal().stream().noneMatch(r -> r.issuerId().equals(Optional.of(prepared.id()))));
     Instant publishedAt = clock.instant();
-    while (journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id().equals(firstRoot.id())) {
+    while (fixture
+        .journal(AuthorityKind.ROOT, AuthorityState.ACTIVE)
+        .get(0)
+        .id()
+        .equals(firstRoot.id())) {
       clock.advance(Duration.ofHours(12));
       authority.rotateIfDue();
     }
@@ -176,20 +111,20 @@ class AuthorityRotationTest {
         Duration.between(publishedAt, clock.instant()).compareTo(REFRESH_HINT.multipliedBy(5)) > 0);
     assertEquals(
         Optional.of(prepared.id()),
-        journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
   }
 
   @Test
   void anOldRoot_leavesTheBundleOnceNothingItSignedIsValid() {
-    TrustDomainAuthority authority = authority();
-    AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
-    while (journal(AuthorityKind.ROOT, AuthorityState.OLD).isEmpty()) {
+    TrustDomainAuthority authority = fixture.initialized();
+    AuthorityRecord firstRoot = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    while (fixture.journal(AuthorityKind.ROOT, AuthorityState.OLD).isEmpty()) {
       clock.advance(Duration.ofHours(12));
       authority.rotateIfDue();
     }
     assertEquals(2, authority.bundle().x509Authorities().size());
     Instant lastIntermediateExpiry =
-        datastore.authorities().list(TD).stream()
+        fixture.journal().stream()
             .filter(r -> r.issuerId().equals(Optional.of(firstRoot.id())))
             .map(AuthorityRecord::notAfter)
             .max(Instant::compareTo)
@@ -203,7 +138,7 @@ class AuthorityRotationTest {
 
   @Test
   void prepareAndActivate_byHand_followTheJournal() {
-    TrustDomainAuthority authority = authority();
+    TrustDomainAuthority authority = fixture.initialized();
     AuthorityRecord prepared = authority.prepare(AuthorityKind.ROOT);
     assertEquals(AuthorityState.PREPARED, prepared.state());
     assertEquals(
@@ -221,7 +156,7 @@ class AuthorityRotationTest {
     assertEquals(AuthorityState.ACTIVE, activated.state());
     assertEquals(
         Optional.of(prepared.id()),
-        journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
     assertEquals(
         ErrorCode.FAILED_PRECONDITION,
         assertThrows(
@@ -232,14 +167,15 @@ class AuthorityRotationTest {
 
   @Test
   void taintingTheActiveIntermediate_replacesItAtOnce() {
-    TrustDomainAuthority authority = authority();
+    TrustDomainAuthority authority = fixture.initialized();
     AuthorityRecord intermediate =
-        journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
-    List<X509Certificate> before = issue(authority);
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
+    List<X509Certificate> before = fixture.issue(authority);
 
     authority.taint(intermediate.id());
 
-    AuthorityRecord replacement = journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
+    AuthorityRecord replacement =
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
     assertFalse(replacement.id().equals(intermediate.id()));
     assertEquals(
         replacement.id(),
@@ -251,71 +187,76 @@ class AuthorityRotationTest {
             .record()
             .id());
     // Leaves of the tainted intermediate still validate: tainting is not revoking.
-    assertTrue(validates(before, authority.bundle()));
+    assertTrue(fixture.validates(before, authority.bundle()));
   }
 
   @Test
   void revokingATaintedOldRoot_dropsItFromTheBundleAndItsLeavesStopValidating() {
-    TrustDomainAuthority authority = authority();
-    AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
-    List<X509Certificate> oldLeaf = issue(authority);
+    TrustDomainAuthority authority = fixture.initialized();
+    AuthorityRecord firstRoot = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    List<X509Certificate> oldLeaf = fixture.issue(authority);
     assertEquals(
         ErrorCode.FAILED_PRECONDITION,
         assertThrows(TrustbridgeException.class, () -> authority.revoke(firstRoot.id())).code());
 
     authority.taint(firstRoot.id());
-    assertEquals(1, journal(AuthorityKind.ROOT, AuthorityState.PREPARED).size());
+    assertEquals(1, fixture.journal(AuthorityKind.ROOT, AuthorityState.PREPARED).size());
     clock.advance(REFRESH_HINT.multipliedBy(3));
     authority.activate(AuthorityKind.ROOT, false);
-    assertTrue(validates(oldLeaf, authority.bundle()));
+    assertTrue(fixture.validates(oldLeaf, authority.bundle()));
 
     authority.revoke(firstRoot.id());
 
     assertEquals(1, authority.bundle().x509Authorities().size());
-    assertFalse(validates(oldLeaf, authority.bundle()));
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertFalse(fixture.validates(oldLeaf, authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
     assertTrue(authority.list().stream().anyMatch(i -> i.revoked() && !i.inBundle()));
   }
 
   @Test
   void aCrashBetweenActivatingAndRetiring_isRepairedOnTheNextStart() {
-    authority();
-    AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
-    TrustDomainAuthority second = authority();
+    fixture.initialized();
+    AuthorityRecord firstRoot = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    TrustDomainAuthority second = fixture.initialized();
     // Time passes between the two roots, as it always does outside a frozen test clock.
     clock.advance(Duration.ofMinutes(1));
     AuthorityRecord prepared = second.prepare(AuthorityKind.ROOT);
     // Half a promotion: the prepared root went ACTIVE, the old one did not retire yet.
-    datastore
+    fixture
+        .datastore()
         .authorities()
         .transition(prepared.id(), AuthorityState.PREPARED, AuthorityState.ACTIVE, clock.instant());
-    assertEquals(2, journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
+    assertEquals(2, fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
 
-    TrustDomainAuthority restarted = authority();
+    TrustDomainAuthority restarted = fixture.initialized();
 
-    assertEquals(prepared.id(), journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
-    assertEquals(1, journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
-    assertEquals(firstRoot.id(), journal(AuthorityKind.ROOT, AuthorityState.OLD).get(0).id());
-    assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
+    assertEquals(
+        prepared.id(), fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
+    assertEquals(1, fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).size());
+    assertEquals(
+        firstRoot.id(), fixture.journal(AuthorityKind.ROOT, AuthorityState.OLD).get(0).id());
+    assertEquals(1, fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
     assertEquals(
         Optional.of(prepared.id()),
-        journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
-    assertTrue(validates(issue(restarted), restarted.bundle()));
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
+    assertTrue(fixture.validates(fixture.issue(restarted), restarted.bundle()));
   }
 
   @Test
   void aPreparedRootWithNoActiveOne_isActivatedOnStart() {
-    authority();
-    AuthorityRecord firstRoot = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    fixture.initialized();
+    AuthorityRecord firstRoot = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
     clock.advance(Duration.ofMinutes(1));
-    AuthorityRecord prepared = authority().prepare(AuthorityKind.ROOT);
-    datastore
+    AuthorityRecord prepared = fixture.initialized().prepare(AuthorityKind.ROOT);
+    fixture
+        .datastore()
         .authorities()
         .transition(firstRoot.id(), AuthorityState.ACTIVE, AuthorityState.OLD, clock.instant());
 
-    authority();
+    fixture.initialized();
 
-    assertEquals(prepared.id(), journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
+    assertEquals(
+        prepared.id(), fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
   }
 
   private static X509Certificate certificate(AuthorityRecord record) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditQuery;
-import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
@@ -33,52 +32,25 @@ class TrustDomainAuthorityTest {
   private static final TrustDomain TD = TrustDomain.parse("td");
   private static final Duration ROOT_TTL = Duration.ofDays(365);
   private static final Duration INTERMEDIATE_TTL = Duration.ofDays(30);
-  private static final Duration MAX_LEAF_TTL = Duration.ofDays(1);
-  private static final Duration REFRESH_HINT = Duration.ofMinutes(5);
-  private static final TrustDomainAuthority.Settings SETTINGS =
-      new TrustDomainAuthority.Settings(
-          TD, KeyType.EC_P256, ROOT_TTL, INTERMEDIATE_TTL, "Acme", MAX_LEAF_TTL, REFRESH_HINT);
+  private static final Duration MAX_LEAF_TTL = AuthorityFixture.MAX_LEAF_TTL;
+  private static final Duration REFRESH_HINT = AuthorityFixture.REFRESH_HINT;
 
   @TempDir Path dir;
 
   private MutableClock clock;
-  private JdbcDatastore datastore;
+  private AuthorityFixture fixture;
   private InMemoryKeyManager keys;
 
   @BeforeEach
   void open() {
     clock = new MutableClock(T0);
-    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
-    keys = new InMemoryKeyManager();
+    fixture = AuthorityFixture.open(TD, dir, clock).ttls(ROOT_TTL, INTERMEDIATE_TTL);
+    keys = fixture.keys();
   }
 
   @AfterEach
   void close() {
-    datastore.close();
-  }
-
-  private TrustDomainAuthority authority() {
-    return new TrustDomainAuthority(
-        SETTINGS,
-        datastore.authorities(),
-        datastore.bundleSequences(),
-        keys,
-        datastore.auditLog(),
-        clock);
-  }
-
-  private TrustDomainAuthority initialized() {
-    TrustDomainAuthority authority = authority();
-    authority.initialize();
-    return authority;
-  }
-
-  private List<AuthorityRecord> journal() {
-    return datastore.authorities().list(TD);
-  }
-
-  private List<AuthorityRecord> journal(AuthorityKind kind, AuthorityState state) {
-    return journal().stream().filter(r -> r.kind() == kind && r.state() == state).toList();
+    fixture.close();
   }
 
   private static AuthorityRecord only(List<AuthorityRecord> records) {
@@ -88,7 +60,7 @@ class TrustDomainAuthorityTest {
 
   @Test
   void signerAndBundle_beforeInitialize_areUnavailable() {
-    TrustDomainAuthority authority = authority();
+    TrustDomainAuthority authority = fixture.authority();
 
     TrustbridgeException e = assertThrows(TrustbridgeException.class, authority::signer);
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
@@ -98,11 +70,12 @@ class TrustDomainAuthorityTest {
 
   @Test
   void initialize_firstTime_createsOneRootAndOneIntermediateWithTheirKeys() throws Exception {
-    TrustDomainAuthority authority = initialized();
+    TrustDomainAuthority authority = fixture.initialized();
 
-    assertEquals(2, journal().size());
-    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
-    AuthorityRecord intermediate = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    assertEquals(2, fixture.journal().size());
+    AuthorityRecord root = only(fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    AuthorityRecord intermediate =
+        only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
     assertEquals(Optional.empty(), root.issuerId());
     assertEquals(Optional.of(root.id()), intermediate.issuerId());
     assertEquals(
@@ -125,10 +98,10 @@ class TrustDomainAuthorityTest {
 
   @Test
   void initialize_recordsEachNewCaInTheAuditLog() {
-    initialized();
+    fixture.initialized();
 
     List<AuditEvent> events =
-        datastore.auditLog().query(AuditQuery.newest().withAction("authority.activate"));
+        fixture.datastore().auditLog().query(AuditQuery.newest().withAction("authority.activate"));
     assertEquals(
         List.of("td/intermediate", "td/root"),
         events.stream().map(AuditEvent::subject).sorted().toList());
@@ -141,7 +114,7 @@ class TrustDomainAuthorityTest {
 
   @Test
   void bundle_hasSequenceAtLeastOneAndTheConfiguredRefreshHint() {
-    SpiffeBundle bundle = initialized().bundle();
+    SpiffeBundle bundle = fixture.initialized().bundle();
 
     assertEquals(TD, bundle.trustDomain());
     assertTrue(bundle.sequence().orElseThrow().compareTo(BigInteger.ONE) >= 0);
@@ -150,14 +123,14 @@ class TrustDomainAuthorityTest {
 
   @Test
   void initialize_secondAuthorityOverTheSameStores_reusesTheCasAndTheSequence() throws Exception {
-    TrustDomainAuthority first = initialized();
-    List<AuthorityRecord> journalBefore = journal();
+    TrustDomainAuthority first = fixture.initialized();
+    List<AuthorityRecord> journalBefore = fixture.journal();
     List<String> keysBefore = keys.keyIds();
     clock.advance(Duration.ofHours(1));
 
-    TrustDomainAuthority second = initialized();
+    TrustDomainAuthority second = fixture.initialized();
 
-    assertEquals(journalBefore, journal());
+    assertEquals(journalBefore, fixture.journal());
     assertEquals(keysBefore, keys.keyIds());
     assertArrayEquals(
         first.signer().ca().certificate().getEncoded(),
@@ -166,34 +139,35 @@ class TrustDomainAuthorityTest {
     assertEquals(first.bundle().sequence(), second.bundle().sequence());
     // And the same instance initialized again changes nothing either.
     second.initialize();
-    assertEquals(journalBefore, journal());
+    assertEquals(journalBefore, fixture.journal());
     assertEquals(first.bundle(), second.bundle());
   }
 
   @Test
   void rotateIfDue_beforeThePreparePoint_changesNothing() throws Exception {
-    TrustDomainAuthority authority = initialized();
+    TrustDomainAuthority authority = fixture.initialized();
     X509Certificate before = authority.signer().ca().certificate();
     clock.advance(INTERMEDIATE_TTL.multipliedBy(40).dividedBy(100));
 
     authority.rotateIfDue();
 
     assertArrayEquals(before.getEncoded(), authority.signer().ca().certificate().getEncoded());
-    assertEquals(2, journal().size());
+    assertEquals(2, fixture.journal().size());
   }
 
   @Test
   void rotateIfDue_pastThePreparePoint_preparesAnIntermediateThatDoesNotSignYet() throws Exception {
-    TrustDomainAuthority authority = initialized();
+    TrustDomainAuthority authority = fixture.initialized();
     X509Certificate before = authority.signer().ca().certificate();
     SpiffeBundle bundleBefore = authority.bundle();
     clock.advance(INTERMEDIATE_TTL.multipliedBy(51).dividedBy(100));
 
     authority.rotateIfDue();
 
-    AuthorityRecord prepared = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
+    AuthorityRecord prepared =
+        only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
     assertEquals(
-        Optional.of(only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE)).id()),
+        Optional.of(only(fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE)).id()),
         prepared.issuerId());
     assertArrayEquals(before.getEncoded(), authority.signer().ca().certificate().getEncoded());
     assertEquals(bundleBefore, authority.bundle());
@@ -203,23 +177,24 @@ class TrustDomainAuthorityTest {
   @Test
   void rotateIfDue_pastTheActivatePoint_activatesThePreparedIntermediateAndKeepsTheBundle()
       throws Exception {
-    TrustDomainAuthority authority = initialized();
+    TrustDomainAuthority authority = fixture.initialized();
     List<SpiffeBundle> notified = new ArrayList<>();
     authority.onBundleChange(notified::add);
     AuthorityRecord oldIntermediate =
-        only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+        only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
     SpiffeBundle bundleBefore = authority.bundle();
     clock.advance(INTERMEDIATE_TTL.multipliedBy(51).dividedBy(100));
     authority.rotateIfDue();
-    AuthorityRecord prepared = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
+    AuthorityRecord prepared =
+        only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED));
     clock.advance(INTERMEDIATE_TTL.multipliedBy(33).dividedBy(100));
 
     authority.rotateIfDue();
 
-    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    AuthorityRecord root = only(fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
     AuthorityRecord newIntermediate =
-        only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
-    AuthorityRecord retired = only(journal(AuthorityKind.INTERMEDIATE, AuthorityState.OLD));
+        only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE));
+    AuthorityRecord retired = only(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.OLD));
     assertEquals(oldIntermediate.id(), retired.id());
     assertEquals(prepared.id(), newIntermediate.id());
     assertEquals(
@@ -234,12 +209,13 @@ class TrustDomainAuthorityTest {
 
     // Another replica starting now picks up the new intermediate, not the old one.
     assertArrayEquals(
-        newIntermediate.certificateDer(), initialized().signer().ca().certificate().getEncoded());
+        newIntermediate.certificateDer(),
+        fixture.initialized().signer().ca().certificate().getEncoded());
   }
 
   @Test
   void onBundleChange_isCalledWhenTheFirstBundleIsMade() {
-    TrustDomainAuthority authority = authority();
+    TrustDomainAuthority authority = fixture.authority();
     List<SpiffeBundle> notified = new ArrayList<>();
     authority.onBundleChange(notified::add);
 
@@ -295,11 +271,12 @@ class TrustDomainAuthorityTest {
 
   @Test
   void initialize_missingKeyOfAStoredCa_failsWithFailedPrecondition() {
-    initialized();
-    AuthorityRecord root = only(journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
+    fixture.initialized();
+    AuthorityRecord root = only(fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE));
     keys.delete(root.keyId());
 
-    TrustbridgeException e = assertThrows(TrustbridgeException.class, authority()::initialize);
+    TrustbridgeException e =
+        assertThrows(TrustbridgeException.class, fixture.authority()::initialize);
 
     assertEquals(ErrorCode.FAILED_PRECONDITION, e.code());
     assertFalse(e.getMessage().isBlank());

@@ -7,27 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.trustbridge.ca.authority.AuthorityFixture;
 import dev.trustbridge.ca.authority.AuthorityKind;
 import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.authority.TrustDomainAuthority;
-import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
-import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import dev.trustbridge.spiffe.keys.CryptoProviders;
 import dev.trustbridge.spiffe.keys.InMemoryKeyManager;
-import dev.trustbridge.spiffe.keys.KeyType;
-import dev.trustbridge.spiffe.svid.X509SvidBuilder;
-import dev.trustbridge.spiffe.svid.X509SvidVerifier;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -45,29 +39,24 @@ class PluginFilesAuthorityTest {
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
   private static final TrustDomain TD = TrustDomain.parse("cluster.local");
   private static final Duration CA_TTL = Duration.ofDays(20);
-  private static final Duration MAX_LEAF_TTL = Duration.ofDays(1);
-  private static final SpiffeId WORKLOAD =
-      SpiffeId.parse("spiffe://cluster.local/ns/default/sa/web");
 
   @TempDir Path dir;
   private MutableClock clock;
-  private JdbcDatastore datastore;
-  private KeyPair leafKeys;
+  private AuthorityFixture fixture;
   private PluginCaFixture.Ca root;
   private PluginCaFixture.Ca ca;
 
   @BeforeEach
   void open() throws Exception {
     clock = new MutableClock(T0);
-    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
-    leafKeys = PluginCaFixture.ecKeys();
+    fixture = AuthorityFixture.open(TD, dir, clock);
     root = PluginCaFixture.root("Istio root 1", T0, Duration.ofDays(3650));
     ca = PluginCaFixture.ca("Istio CA 1", root, TD.name(), T0, CA_TTL);
   }
 
   @AfterEach
   void close() {
-    datastore.close();
+    fixture.close();
   }
 
   private Path cacerts() {
@@ -80,50 +69,7 @@ class PluginFilesAuthorityTest {
   }
 
   private TrustDomainAuthority authority() {
-    InMemoryKeyManager keys = new InMemoryKeyManager();
-    TrustDomainAuthority authority =
-        new TrustDomainAuthority(
-            new TrustDomainAuthority.Settings(
-                TD,
-                KeyType.EC_P256,
-                Duration.ofDays(60),
-                Duration.ofDays(10),
-                "Acme",
-                MAX_LEAF_TTL,
-                Duration.ofMinutes(5)),
-            datastore.authorities(),
-            datastore.bundleSequences(),
-            keys,
-            keys,
-            files(),
-            datastore.auditLog(),
-            clock);
-    authority.initialize();
-    return authority;
-  }
-
-  private List<X509Certificate> issue(TrustDomainAuthority authority) {
-    TrustDomainAuthority.Signer signer = authority.signer();
-    List<X509Certificate> chain = new ArrayList<>();
-    chain.add(
-        X509SvidBuilder.newBuilder(signer.ca(), clock)
-            .spiffeId(WORKLOAD)
-            .publicKey(leafKeys.getPublic())
-            .ttl(MAX_LEAF_TTL)
-            .build());
-    chain.addAll(signer.chain());
-    return chain;
-  }
-
-  private boolean validates(List<X509Certificate> chain, SpiffeBundle bundle) {
-    try {
-      new X509SvidVerifier(
-              td -> td.equals(TD) ? Optional.of(bundle.x509Authorities()) : Optional.empty(), clock)
-          .verify(chain);
-      return true;
-    } catch (TrustbridgeException e) {
-      return false;
-    }
+    return fixture.initialized(files(), new InMemoryKeyManager());
   }
 
   private String refusal() {
@@ -141,9 +87,9 @@ class PluginFilesAuthorityTest {
 
     assertEquals(ca.certificate(), authority.signer().ca().certificate());
     assertEquals(List.of(root.certificate()), authority.bundle().x509Authorities());
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
     assertTrue(
-        datastore.authorities().list(TD).stream()
+        fixture.journal().stream()
             .anyMatch(
                 r -> r.kind() == AuthorityKind.INTERMEDIATE && r.keyId().startsWith("plugin:")));
   }
@@ -164,7 +110,7 @@ class PluginFilesAuthorityTest {
     TrustDomainAuthority authority = authority();
 
     assertEquals(List.of(leafCa.certificate(), middle.certificate()), authority.signer().chain());
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
   }
 
   @Test
@@ -242,7 +188,7 @@ class PluginFilesAuthorityTest {
         cacerts(), List.of(root.certificate()), List.of(), ca.certificate(), ca.keys(), T0);
     TrustDomainAuthority authority = authority();
     clock.advance(Duration.ofDays(5));
-    List<X509Certificate> oldLeaf = issue(authority);
+    List<X509Certificate> oldLeaf = fixture.issue(authority);
 
     PluginCaFixture.Ca newRoot =
         PluginCaFixture.root("Istio root 2", clock.instant(), Duration.ofDays(3650));
@@ -261,11 +207,11 @@ class PluginFilesAuthorityTest {
     assertEquals(newCa.certificate(), authority.signer().ca().certificate());
     assertEquals(
         List.of(root.certificate(), newRoot.certificate()), authority.bundle().x509Authorities());
-    assertTrue(validates(oldLeaf, authority.bundle()));
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(oldLeaf, authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
     assertEquals(
         1,
-        datastore.authorities().list(TD).stream()
+        fixture.journal().stream()
             .filter(r -> r.kind() == AuthorityKind.INTERMEDIATE)
             .filter(r -> r.state() == AuthorityState.OLD)
             .count());
@@ -309,7 +255,7 @@ class PluginFilesAuthorityTest {
 
     assertEquals(ca.certificate(), authority.signer().ca().certificate());
     assertEquals(before, authority.bundle());
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
     List<String> errors =
         log.list.stream()
             .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
@@ -325,7 +271,7 @@ class PluginFilesAuthorityTest {
         cacerts(), List.of(root.certificate()), List.of(), ca.certificate(), ca.keys(), T0);
     TrustDomainAuthority authority = authority();
     String id =
-        datastore.authorities().list(TD).stream()
+        fixture.journal().stream()
             .filter(r -> r.kind() == AuthorityKind.INTERMEDIATE)
             .findFirst()
             .orElseThrow()

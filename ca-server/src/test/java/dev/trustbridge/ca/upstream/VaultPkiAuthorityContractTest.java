@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.trustbridge.ca.authority.AuthorityFixture;
 import dev.trustbridge.ca.authority.AuthorityKind;
 import dev.trustbridge.ca.authority.AuthorityRecord;
 import dev.trustbridge.ca.authority.AuthorityState;
@@ -16,24 +17,14 @@ import dev.trustbridge.ca.keys.vault.VaultAuth;
 import dev.trustbridge.ca.keys.vault.VaultContractServer;
 import dev.trustbridge.ca.keys.vault.VaultSession;
 import dev.trustbridge.ca.keys.vault.VaultSettings;
-import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.ca.upstream.vault.VaultPkiUpstream;
-import dev.trustbridge.spiffe.bundle.SpiffeBundle;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
-import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
-import dev.trustbridge.spiffe.keys.InMemoryKeyManager;
-import dev.trustbridge.spiffe.keys.KeyType;
-import dev.trustbridge.spiffe.svid.X509SvidBuilder;
-import dev.trustbridge.spiffe.svid.X509SvidVerifier;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -52,16 +43,12 @@ class VaultPkiAuthorityContractTest {
   private static final TrustDomain TD = TrustDomain.parse("example.org");
   private static final Duration ROOT_TTL = Duration.ofDays(60);
   private static final Duration INTERMEDIATE_TTL = Duration.ofDays(10);
-  private static final Duration MAX_LEAF_TTL = Duration.ofDays(1);
-  private static final SpiffeId WORKLOAD = SpiffeId.parse("spiffe://example.org/ns/default/sa/web");
 
   @TempDir Path dir;
   private MutableClock clock;
   private VaultContractServer vault;
   private VaultSession session;
-  private JdbcDatastore datastore;
-  private InMemoryKeyManager keys;
-  private KeyPair leafKeys;
+  private AuthorityFixture fixture;
 
   @BeforeEach
   void start() throws Exception {
@@ -74,16 +61,12 @@ class VaultPkiAuthorityContractTest {
                 vault.caFile(),
                 new VaultAuth.Token(VaultContractServer.ROOT_TOKEN)),
             clock);
-    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
-    keys = new InMemoryKeyManager();
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    leafKeys = generator.generateKeyPair();
+    fixture = AuthorityFixture.open(TD, dir, clock).ttls(ROOT_TTL, INTERMEDIATE_TTL);
   }
 
   @AfterEach
   void stop() {
-    datastore.close();
+    fixture.close();
     session.close();
     vault.close();
   }
@@ -101,55 +84,7 @@ class VaultPkiAuthorityContractTest {
                 clock),
             Optional.empty(),
             onClose);
-    TrustDomainAuthority authority =
-        new TrustDomainAuthority(
-            new TrustDomainAuthority.Settings(
-                TD,
-                KeyType.EC_P256,
-                ROOT_TTL,
-                INTERMEDIATE_TTL,
-                "Acme",
-                MAX_LEAF_TTL,
-                Duration.ofMinutes(5)),
-            datastore.authorities(),
-            datastore.bundleSequences(),
-            keys,
-            keys,
-            upstream,
-            datastore.auditLog(),
-            clock);
-    authority.initialize();
-    return authority;
-  }
-
-  private List<X509Certificate> issue(TrustDomainAuthority authority) {
-    TrustDomainAuthority.Signer signer = authority.signer();
-    List<X509Certificate> chain = new ArrayList<>();
-    chain.add(
-        X509SvidBuilder.newBuilder(signer.ca(), clock)
-            .spiffeId(WORKLOAD)
-            .publicKey(leafKeys.getPublic())
-            .ttl(MAX_LEAF_TTL)
-            .build());
-    chain.addAll(signer.chain());
-    return chain;
-  }
-
-  private boolean validates(List<X509Certificate> chain, SpiffeBundle bundle) {
-    try {
-      new X509SvidVerifier(
-              td -> td.equals(TD) ? Optional.of(bundle.x509Authorities()) : Optional.empty(), clock)
-          .verify(chain);
-      return true;
-    } catch (TrustbridgeException e) {
-      return false;
-    }
-  }
-
-  private List<AuthorityRecord> journal(AuthorityKind kind, AuthorityState state) {
-    return datastore.authorities().list(TD).stream()
-        .filter(r -> r.kind() == kind && r.state() == state)
-        .toList();
+    return fixture.initialized(upstream, fixture.keys());
   }
 
   private void advanceToPercentOfActive(TrustDomainAuthority authority, int percent) {
@@ -171,12 +106,12 @@ class VaultPkiAuthorityContractTest {
         intermediate.getIssuerX500Principal());
     assertDoesNotThrow(() -> intermediate.verify(vault.pkiRootCertificate().getPublicKey()));
     assertEquals(List.of(intermediate), authority.signer().chain());
-    assertTrue(validates(issue(authority), authority.bundle()));
-    AuthorityRecord root = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
+    AuthorityRecord root = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
     assertTrue(root.keyId().startsWith("upstream:"), root.keyId());
     assertEquals(
         Optional.of(root.id()),
-        journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).issuerId());
   }
 
   @Test
@@ -188,7 +123,7 @@ class VaultPkiAuthorityContractTest {
 
     assertEquals(first.bundle().x509Authorities(), restarted.bundle().x509Authorities());
     assertEquals(first.signer().ca().certificate(), restarted.signer().ca().certificate());
-    assertTrue(validates(issue(restarted), restarted.bundle()));
+    assertTrue(fixture.validates(fixture.issue(restarted), restarted.bundle()));
   }
 
   @Test
@@ -198,11 +133,11 @@ class VaultPkiAuthorityContractTest {
 
     advanceToPercentOfActive(authority, 50);
     authority.rotateIfDue();
-    assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).size());
+    assertEquals(1, fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).size());
     assertEquals(first, authority.signer().ca().certificate());
 
     advanceToPercentOfActive(authority, 80);
-    List<X509Certificate> oldLeaf = issue(authority); // still valid after the switch
+    List<X509Certificate> oldLeaf = fixture.issue(authority); // still valid after the switch
     advanceToPercentOfActive(authority, 83);
     authority.rotateIfDue();
 
@@ -211,8 +146,8 @@ class VaultPkiAuthorityContractTest {
     assertEquals(
         vault.pkiRootCertificate().getSubjectX500Principal(), second.getIssuerX500Principal());
     assertEquals(List.of(vault.pkiRootCertificate()), authority.bundle().x509Authorities());
-    assertTrue(validates(oldLeaf, authority.bundle()));
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(oldLeaf, authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
   }
 
   @Test
@@ -225,8 +160,8 @@ class VaultPkiAuthorityContractTest {
 
     assertDoesNotThrow(authority::rotateIfDue);
     assertEquals(first, authority.signer().ca().certificate());
-    assertTrue(validates(issue(authority), authority.bundle()));
-    assertTrue(journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).isEmpty());
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
+    assertTrue(fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).isEmpty());
     TrustbridgeException prepare =
         assertThrows(
             TrustbridgeException.class, () -> authority.prepare(AuthorityKind.INTERMEDIATE));
@@ -235,7 +170,7 @@ class VaultPkiAuthorityContractTest {
     vault.restart();
     authority.rotateIfDue();
 
-    assertEquals(1, journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).size());
+    assertEquals(1, fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.PREPARED).size());
     advanceToPercentOfActive(authority, 84);
     authority.rotateIfDue();
     assertNotEquals(first, authority.signer().ca().certificate());
@@ -255,7 +190,7 @@ class VaultPkiAuthorityContractTest {
     assertEquals(oldIntermediate, authority.signer().ca().certificate());
 
     advanceToPercentOfActive(authority, 80);
-    List<X509Certificate> oldLeaf = issue(authority);
+    List<X509Certificate> oldLeaf = fixture.issue(authority);
     advanceToPercentOfActive(authority, 83);
     authority.rotateIfDue();
 
@@ -263,8 +198,8 @@ class VaultPkiAuthorityContractTest {
         newRoot.getSubjectX500Principal(),
         authority.signer().ca().certificate().getIssuerX500Principal());
     assertEquals(List.of(oldRoot, newRoot), authority.bundle().x509Authorities());
-    assertTrue(validates(oldLeaf, authority.bundle()));
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(oldLeaf, authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
 
     clock.advance(Duration.between(clock.instant(), oldIntermediate.getNotAfter().toInstant()));
     clock.advance(Duration.ofSeconds(1));
@@ -273,13 +208,13 @@ class VaultPkiAuthorityContractTest {
     assertEquals(List.of(newRoot), authority.bundle().x509Authorities());
     assertFalse(
         authority.list().stream().anyMatch(i -> i.inBundle() && i.certificate().equals(oldRoot)));
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
   }
 
   @Test
   void rootsComeFromVault_soPreparingOrTaintingARootIsRefused() {
     TrustDomainAuthority authority = authority();
-    AuthorityRecord root = journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
+    AuthorityRecord root = fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0);
 
     TrustbridgeException prepare =
         assertThrows(TrustbridgeException.class, () -> authority.prepare(AuthorityKind.ROOT));
@@ -295,12 +230,13 @@ class VaultPkiAuthorityContractTest {
   @Test
   void taintedIntermediate_isReplacedByANewOneFromVault() {
     TrustDomainAuthority authority = authority();
-    AuthorityRecord active = journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
+    AuthorityRecord active =
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0);
 
     authority.taint(active.id());
 
     assertNotEquals(JournalCertificate.of(active), authority.signer().ca().certificate());
-    assertTrue(validates(issue(authority), authority.bundle()));
+    assertTrue(fixture.validates(fixture.issue(authority), authority.bundle()));
   }
 
   @Test
