@@ -16,6 +16,7 @@
 #   ASYNC_PROFILER   path of async-profiler's libasyncProfiler.so (from the Maven Central artifact
 #                    tools.profiler:async-profiler:4.2:jar:linux-x64): a CPU profile of the server
 #                    during the peak run's measured window, as collapsed stacks in the scratch dir
+#   RATE             run only at this fixed rate (issuances/s), no peak run: for comparing tails
 #   KEEP=1           keep the scratch directory (config, data, logs)
 #   SCRATCH [/tmp]   where the scratch directory (and so the server's data_dir) goes; /dev/shm puts
 #                    the SQLite database on tmpfs, which takes the disk's fsync out of the picture
@@ -106,12 +107,7 @@ profiler() {
   # jcmd splits its arguments at '=', so the agent's options go in as one quoted string.
   jcmd "$SERVER_PID" JVMTI.agent_load "$ASYNC_PROFILER" "\"$1\"" > /dev/null
 }
-# The profile covers the measured window only: it starts when the warm-up ends.
-(sleep "${WARMUP%s}" && profiler "start,event=cpu,interval=1ms") &
-load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
-profiler "stop,file=$WORK/profile.collapsed,collapsed"
-[[ -z ${ASYNC_PROFILER:-} ]] || echo "async-profiler stacks: $WORK/profile.collapsed"
-# How the audit group commit batched during the peak run (its warm-up included): records per fsync.
+# How the audit group commit batched so far (the first run, its warm-up included): records per fsync.
 audit_batches() {
   local port body records commits
   port=$(grep -o 'metrics_port=[0-9]*' "$WORK/server.log" | head -1 | cut -d= -f2 || true)
@@ -124,6 +120,19 @@ audit_batches() {
     'BEGIN { printf "audit: %d records in %d commits, %.1f per commit\n", r, c, r / c }'
   echo "RESULT label=peak-audit audit_records=$records audit_commits=$commits" >> "$RESULTS"
 }
+if [[ -n ${RATE:-} ]]; then
+  # Latency at one fixed rate only, e.g. to compare two builds' tails. A closed-loop run warms
+  # the JIT first: a cold server falls behind a fixed rate and the backlog would be measured.
+  load --label warm-up --duration "$WARMUP" --warmup 0s --micro 0s > /dev/null
+  load --label "rate-$RATE" --rate "$RATE" --micro 0s
+  audit_batches
+  exit 0
+fi
+# The profile covers the measured window only: it starts when the warm-up ends.
+(sleep "${WARMUP%s}" && profiler "start,event=cpu,interval=1ms") &
+load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
+profiler "stop,file=$WORK/profile.collapsed,collapsed"
+[[ -z ${ASYNC_PROFILER:-} ]] || echo "async-profiler stacks: $WORK/profile.collapsed"
 audit_batches
 PEAK=$(grep -o 'issuances_per_s=[0-9.]*' "$WORK/peak.txt" | cut -d= -f2)
 HALF=$(awk -v p="$PEAK" 'BEGIN { printf "%d", p / 2 }')
