@@ -165,8 +165,7 @@ final class AuthorityJournal {
                 trustDomain.name() + "/" + name(record.kind()),
                 AuditEvent.OK,
                 ("id=" + record.id() + " " + detail).strip())
-            .withIssued(
-                JournalView.certificate(record).getSerialNumber().toString(16), record.notAfter()));
+            .withIssued(record.certificate().getSerialNumber().toString(16), record.notAfter()));
   }
 
   /** A fresh journal id: the trust domain, what the CA is, and a random suffix. */

@@ -2,6 +2,10 @@ package dev.trustbridge.ca.authority;
 
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -70,6 +74,21 @@ public record AuthorityRecord(
   @Override
   public byte[] certificateDer() {
     return certificateDer.clone();
+  }
+
+  /**
+   * Its certificate, decoded.
+   *
+   * @throws IllegalStateException if the stored bytes are not a certificate (a corrupt journal)
+   */
+  public X509Certificate certificate() {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(certificateDer));
+    } catch (CertificateException e) {
+      throw new IllegalStateException("stored certificate of authority " + id + " is corrupt", e);
+    }
   }
 
   /** This record in another state, changed at {@code at}. */

@@ -1,8 +1,5 @@
 package dev.trustbridge.ca.authority;
 
-import java.io.ByteArrayInputStream;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,16 +68,5 @@ record JournalView(List<AuthorityRecord> records, Map<String, AuthorityMark> mar
     Instant notBefore = certificate.getNotBefore().toInstant();
     Duration life = Duration.between(notBefore, certificate.getNotAfter().toInstant());
     return !now.isBefore(notBefore.plus(life.multipliedBy(percent).dividedBy(100)));
-  }
-
-  static X509Certificate certificate(AuthorityRecord record) {
-    try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(record.certificateDer()));
-    } catch (CertificateException e) {
-      throw new IllegalStateException(
-          "stored certificate of authority " + record.id() + " is corrupt", e);
-    }
   }
 }

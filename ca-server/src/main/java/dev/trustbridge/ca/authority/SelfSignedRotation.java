@@ -40,7 +40,7 @@ final class SelfSignedRotation {
     JournalView view = journal.read();
     Optional<AuthorityRecord> preparedRoot =
         view.newest(AuthorityKind.ROOT, AuthorityState.PREPARED, r -> !view.tainted(r));
-    X509Certificate rootCertificate = JournalView.certificate(root);
+    X509Certificate rootCertificate = root.certificate();
     if (preparedRoot.isEmpty()
         && (view.tainted(root)
             || JournalView.due(rootCertificate, settings.prepareAtPercent(), now))) {
@@ -74,7 +74,7 @@ final class SelfSignedRotation {
     if (active.isEmpty()) {
       next = prepared.orElseGet(() -> createIntermediate(root, AuthorityState.PREPARED));
     } else {
-      X509Certificate current = JournalView.certificate(active.get());
+      X509Certificate current = active.get().certificate();
       if (prepared.isEmpty() && JournalView.due(current, settings.prepareAtPercent(), now)) {
         prepared = Optional.of(createIntermediate(root, AuthorityState.PREPARED));
       }
@@ -113,7 +113,7 @@ final class SelfSignedRotation {
   }
 
   private AuthorityRecord createIntermediate(AuthorityRecord root, AuthorityState state) {
-    IssuingCa rootCa = IssuingCa.of(JournalView.certificate(root), keys.of(root));
+    IssuingCa rootCa = IssuingCa.of(root.certificate(), keys.of(root));
     String id = journal.newId("intermediate");
     CaKey key = keys.intermediates().generate(id, settings.keyType());
     X509Certificate certificate =

@@ -282,11 +282,7 @@ public final class TrustDomainAuthority implements AutoCloseable {
         .map(
             r ->
                 new AuthorityInfo(
-                    r,
-                    JournalView.certificate(r),
-                    view.tainted(r),
-                    view.revoked(r),
-                    inBundle.contains(r)))
+                    r, r.certificate(), view.tainted(r), view.revoked(r), inBundle.contains(r)))
         .toList();
   }
 
@@ -404,8 +400,7 @@ public final class TrustDomainAuthority implements AutoCloseable {
     if (!UpstreamRotation.isUpstreamRoot(root)) {
       keys.of(root); // a lost root key must show at start, not at the next rotation
     }
-    IssuingCa intermediateCa =
-        IssuingCa.of(JournalView.certificate(intermediate), keys.of(intermediate));
+    IssuingCa intermediateCa = IssuingCa.of(intermediate.certificate(), keys.of(intermediate));
     List<X509Certificate> chain = new ArrayList<>();
     chain.add(intermediateCa.certificate());
     chain.addAll(upstreamRotation.chainAbove(intermediate.id()));
@@ -413,7 +408,7 @@ public final class TrustDomainAuthority implements AutoCloseable {
 
     // distinct(): an upstream root seen again after it retired has a second record.
     List<X509Certificate> roots =
-        view.bundleRoots(now).stream().map(JournalView::certificate).distinct().toList();
+        view.bundleRoots(now).stream().map(AuthorityRecord::certificate).distinct().toList();
     BigInteger sequence = sequences.advance(trustDomain(), AuthorityJournal.digest(roots));
     SpiffeBundle next =
         SpiffeBundle.builder(trustDomain())

@@ -99,7 +99,7 @@ final class UpstreamRotation {
           prepared.orElseGet(() -> createUpstreamIntermediate(vault, AuthorityState.PREPARED)));
       return;
     }
-    X509Certificate current = JournalView.certificate(active.get());
+    X509Certificate current = active.get().certificate();
     if (prepared.isEmpty() && JournalView.due(current, settings.prepareAtPercent(), now)) {
       prepared = tryPrepare(vault, current);
     }
@@ -138,7 +138,7 @@ final class UpstreamRotation {
             .filter(r -> r.kind() == AuthorityKind.INTERMEDIATE)
             .filter(r -> r.state() != AuthorityState.OLD)
             .filter(r -> r.issuerId().equals(Optional.of(anchor.id())))
-            .filter(r -> JournalView.certificate(r).equals(caCertificate))
+            .filter(r -> r.certificate().equals(caCertificate))
             .findFirst()
             .orElseGet(
                 () ->
@@ -217,7 +217,7 @@ final class UpstreamRotation {
       Optional<AuthorityRecord> known =
           journal.read().records().stream()
               .filter(r -> isUpstreamRoot(r) && r.state() != AuthorityState.OLD)
-              .filter(r -> JournalView.certificate(r).equals(root))
+              .filter(r -> r.certificate().equals(root))
               .findFirst();
       out.add(
           known.orElseGet(
@@ -245,12 +245,12 @@ final class UpstreamRotation {
     if (upstreamChains.containsKey(intermediate.id())) {
       return true;
     }
-    X509Certificate certificate = JournalView.certificate(intermediate);
+    X509Certificate certificate = intermediate.certificate();
     return view.records().stream()
         .filter(r -> intermediate.issuerId().equals(Optional.of(r.id())))
         .anyMatch(
             r ->
-                JournalView.certificate(r)
+                r.certificate()
                     .getSubjectX500Principal()
                     .equals(certificate.getIssuerX500Principal()));
   }

@@ -40,6 +40,10 @@ final class ConfigReader {
   private final Path baseDir;
   private final List<String> problems = new ArrayList<>();
 
+  static final String TRAILING_DOT =
+      "a trust domain name ending in '.' cannot be hosted: Java cannot decode X509-SVIDs whose URI"
+          + " host ends in '.'; write the name without it";
+
   /** Each hosted trust domain with the path of the key that names it. */
   private final Map<TrustDomain, String> hosted = new HashMap<>();
 
@@ -208,6 +212,11 @@ final class ConfigReader {
             String first = hosted.putIfAbsent(name, nameNode.path());
             if (first != null) {
               nameNode.problem("duplicate trust domain " + name + " (also at " + first + ")");
+            }
+            if (name.name().endsWith(".")) {
+              // A valid SPIFFE trust domain, but the JDK refuses a certificate whose critical URI
+              // SAN has such a host, so no leaf of it could be issued (docs/spiffe-conformance.md).
+              nameNode.problem(TRAILING_DOT);
             }
           }
           CaConfig ca = n.get("ca").object(this::ca);

@@ -133,7 +133,7 @@ class AuthorityRotationTest {
     authority.rotateIfDue();
     assertFalse(
         authority.bundle().x509Authorities().stream()
-            .anyMatch(c -> c.getSerialNumber().equals(certificate(firstRoot).getSerialNumber())));
+            .anyMatch(c -> c.getSerialNumber().equals(firstRoot.certificate().getSerialNumber())));
   }
 
   @Test
@@ -257,9 +257,5 @@ class AuthorityRotationTest {
 
     assertEquals(
         prepared.id(), fixture.journal(AuthorityKind.ROOT, AuthorityState.ACTIVE).get(0).id());
-  }
-
-  private static X509Certificate certificate(AuthorityRecord record) {
-    return JournalView.certificate(record);
   }
 }

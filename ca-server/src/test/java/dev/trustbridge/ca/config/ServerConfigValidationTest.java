@@ -137,6 +137,10 @@ class ServerConfigValidationTest {
             "trust_domains:\n  - name: example.org:443\n",
             "trust_domains[0].name: is not a valid trust domain name: " + SpiffeIdRules.TD_PORT),
         Arguments.of(
+            "trustDomainEndingInDot_cannotBeHosted",
+            "trust_domains:\n  - name: example.org.\n",
+            "trust_domains[0].name: " + ConfigReader.TRAILING_DOT),
+        Arguments.of(
             "duplicateTrustDomainNames_areRejected",
             TD + "  - name: example.org\n",
             "trust_domains[1].name: duplicate trust domain example.org"

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
 import dev.trustbridge.proto.admin.v1.GetBundleRequest;
@@ -17,6 +18,7 @@ import dev.trustbridge.spiffe.policy.Policy;
 import dev.trustbridge.spiffe.policy.PolicyCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +30,7 @@ class PolicyFileTest {
     return new TestServer(
         dir.resolve("data"),
         "trust_domains:\n  - name: a.example\n" + extra,
-        new TestServer.MutableClock());
+        new MutableClock(Instant.now()));
   }
 
   private static long version(TestServer server) {
@@ -44,7 +46,7 @@ class PolicyFileTest {
             new TestServer(
                 dir.resolve("peer"),
                 "trust_domains:\n  - name: b.example\n",
-                new TestServer.MutableClock());
+                new MutableClock(Instant.now()));
         TestServer first = start("")) {
       byte[] peerBundle =
           BundleAdminGrpc.newBlockingStub(peer.admin())

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.trustbridge.ca.authority.AuthorityKind;
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer.Csr;
 import dev.trustbridge.ca.server.TestServer.Svid;
 import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
@@ -121,7 +122,7 @@ class FederationEndToEndTest {
     return new TestServer(
         dir.resolve(td),
         "trust_domains:\n  - name: " + td + "\n    bundle_refresh_hint: 1m\n" + endpoint,
-        new TestServer.MutableClock());
+        new MutableClock(Instant.now()));
   }
 
   private Path webCaFile;

@@ -21,6 +21,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditQuery;
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.issuance.CsrValidator;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
 import dev.trustbridge.ca.server.TestServer.Csr;
@@ -66,6 +67,7 @@ import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashSet;
@@ -112,10 +114,10 @@ class IssuanceEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = start(new TestServer.MutableClock());
+    server = start(new MutableClock(Instant.now()));
   }
 
-  private TestServer start(TestServer.MutableClock clock) throws Exception {
+  private TestServer start(MutableClock clock) throws Exception {
     Path jwks = dir.resolve("jwks.json");
     Files.writeString(jwks, new JWKSet(jwtKey.toPublicJWK()).toString());
     String yaml =
@@ -355,7 +357,7 @@ class IssuanceEndToEndTest {
     createEntry(WEB, AGENT);
     SpiffeBundle before = bundle();
     server.close();
-    server = start(new TestServer.MutableClock());
+    server = start(new MutableClock(Instant.now()));
     assertEquals(before, bundle());
     assertEquals(
         1,

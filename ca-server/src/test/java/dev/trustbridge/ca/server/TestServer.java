@@ -1,6 +1,7 @@
 package dev.trustbridge.ca.server;
 
 import com.google.protobuf.ByteString;
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.config.ServerConfig;
 import dev.trustbridge.ca.tls.ClientTls;
 import dev.trustbridge.ca.tls.RotatingKeyManager;
@@ -13,10 +14,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,30 +23,6 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /** A real Trustbridge server on 127.0.0.1 port 0 for end-to-end tests, and client helpers. */
 public final class TestServer implements AutoCloseable {
-  /** A clock tests can move. */
-  public static final class MutableClock extends Clock {
-    private volatile Instant now = Instant.now();
-
-    public void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   public final Path dataDir;
   public final MutableClock clock;
   public final TrustbridgeServer server;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.proto.admin.v1.AuthorityAdminGrpc;
 import dev.trustbridge.proto.admin.v1.AuthorityKindRequest;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +66,7 @@ class VaultRootedServerContractTest {
             + "\n  auth:\n    method: token\n    token_file: "
             + tokenFile
             + "\ntrust_domains:\n  - name: example.org\n";
-    return new TestServer(dir.resolve("data"), yaml, new TestServer.MutableClock());
+    return new TestServer(dir.resolve("data"), yaml, new MutableClock(Instant.now()));
   }
 
   private SignX509SvidResponse issue() throws Exception {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.trustbridge.ca.keys.vault.MutableClock;
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.keys.vault.VaultAuth;
 import dev.trustbridge.ca.keys.vault.VaultContractServer;
 import dev.trustbridge.ca.keys.vault.VaultSession;
