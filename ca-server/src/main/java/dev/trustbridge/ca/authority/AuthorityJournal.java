@@ -1,7 +1,6 @@
 package dev.trustbridge.ca.authority;
 
 import dev.trustbridge.ca.audit.AuditEvent;
-import dev.trustbridge.ca.audit.AuditLog;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
@@ -22,8 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The writes of one trust domain's rotation to its authority journal, each audited: new records,
  * compare-and-set state changes, and promotion of a successor with the retirement of what it
- * replaces. Callers hold the {@link TrustDomainAuthority}'s lock; across replicas, the
- * compare-and-set of each transition is what keeps two of them from taking the same step.
+ * replaces. Each step's audit event is written by the {@link AuthorityStore} in the step's own
+ * transaction, so a crash cannot keep the step and lose its record. Callers hold the {@link
+ * TrustDomainAuthority}'s lock; across replicas, the compare-and-set of each transition is what
+ * keeps two of them from taking the same step.
  */
 final class AuthorityJournal {
   // The facade's name, so that one logger still covers every step of a trust domain's rotation.
@@ -31,14 +32,11 @@ final class AuthorityJournal {
 
   private final TrustDomain trustDomain;
   private final AuthorityStore authorities;
-  private final AuditLog audit;
   private final Clock clock;
 
-  AuthorityJournal(
-      TrustDomain trustDomain, AuthorityStore authorities, AuditLog audit, Clock clock) {
+  AuthorityJournal(TrustDomain trustDomain, AuthorityStore authorities, Clock clock) {
     this.trustDomain = trustDomain;
     this.authorities = authorities;
-    this.audit = audit;
     this.clock = clock;
   }
 
@@ -85,16 +83,7 @@ final class AuthorityJournal {
             certificate.getNotAfter().toInstant(),
             now,
             now);
-    authorities.insert(record);
-    audit.append(
-        AuditEvent.of(
-                now,
-                "trustbridge",
-                "authority.prepare",
-                trustDomain.name() + "/" + name(kind),
-                AuditEvent.OK,
-                "id=" + id)
-            .withIssued(certificate.getSerialNumber().toString(16), record.notAfter()));
+    authorities.insert(record, event(now, "authority.prepare", record, certificate, ""));
     LOG.info(
         "prepared {} CA trust_domain={} id={} not_after={}",
         name(kind),
@@ -107,8 +96,7 @@ final class AuthorityJournal {
   /** PREPARED → ACTIVE for {@code next}, then every other ACTIVE CA of its kind → OLD. */
   void promote(AuthorityRecord next) {
     if (next.state() == AuthorityState.PREPARED) {
-      transition(next, AuthorityState.PREPARED, AuthorityState.ACTIVE);
-      audited("authority.activate", next, "");
+      transition(next, AuthorityState.PREPARED, AuthorityState.ACTIVE, "authority.activate", "");
     }
     retireAllBut(read(), next.kind(), Optional.of(next));
   }
@@ -116,8 +104,7 @@ final class AuthorityJournal {
   void retireAllBut(JournalView view, AuthorityKind kind, Optional<AuthorityRecord> keep) {
     for (AuthorityRecord other : view.find(kind, AuthorityState.ACTIVE)) {
       if (keep.map(k -> !k.id().equals(other.id())).orElse(true)) {
-        transition(other, AuthorityState.ACTIVE, AuthorityState.OLD);
-        audited("authority.retire", other, "");
+        transition(other, AuthorityState.ACTIVE, AuthorityState.OLD, "authority.retire", "");
       }
     }
     if (kind == AuthorityKind.ROOT) {
@@ -132,9 +119,26 @@ final class AuthorityJournal {
     }
   }
 
+  /** A compare-and-set step that is not audited on its own (it follows an audited one). */
   void transition(AuthorityRecord record, AuthorityState from, AuthorityState to) {
+    transition(record, from, to, null, "");
+  }
+
+  /**
+   * A compare-and-set step, with its audit event {@code action} (none if null) in the same
+   * transaction; a step another replica took first is logged and leaves no event here.
+   */
+  void transition(
+      AuthorityRecord record,
+      AuthorityState from,
+      AuthorityState to,
+      String action,
+      String detail) {
+    Instant now = clock.instant();
+    AuditEvent event =
+        action == null ? null : event(now, action, record, record.certificate(), detail);
     try {
-      authorities.transition(record.id(), from, to, clock.instant());
+      authorities.transition(record.id(), from, to, now, event);
     } catch (TrustbridgeException e) {
       // Another replica took the step first; the next read shows its result.
       if (e.code() != ErrorCode.FAILED_PRECONDITION) {
@@ -144,28 +148,36 @@ final class AuthorityJournal {
     }
   }
 
-  /** Marks a CA tainted, then audits it. */
+  /** Marks a CA tainted, audited in the same transaction. */
   void taint(AuthorityRecord record) {
-    authorities.taint(record.id(), clock.instant());
-    audited("authority.taint", record, "state=" + record.state());
+    Instant now = clock.instant();
+    authorities.taint(
+        record.id(),
+        now,
+        event(now, "authority.taint", record, record.certificate(), "state=" + record.state()));
   }
 
-  /** Marks a CA revoked, then audits it. */
+  /** Marks a CA revoked, audited in the same transaction. */
   void revoke(AuthorityRecord record) {
-    authorities.revoke(record.id(), clock.instant());
-    audited("authority.revoke", record, "");
+    Instant now = clock.instant();
+    authorities.revoke(
+        record.id(), now, event(now, "authority.revoke", record, record.certificate(), ""));
   }
 
-  void audited(String action, AuthorityRecord record, String detail) {
-    audit.append(
-        AuditEvent.of(
-                clock.instant(),
-                "trustbridge",
-                action,
-                trustDomain.name() + "/" + name(record.kind()),
-                AuditEvent.OK,
-                ("id=" + record.id() + " " + detail).strip())
-            .withIssued(record.certificate().getSerialNumber().toString(16), record.notAfter()));
+  private AuditEvent event(
+      Instant at,
+      String action,
+      AuthorityRecord record,
+      X509Certificate certificate,
+      String detail) {
+    return AuditEvent.of(
+            at,
+            "trustbridge",
+            action,
+            trustDomain.name() + "/" + name(record.kind()),
+            AuditEvent.OK,
+            ("id=" + record.id() + " " + detail).strip())
+        .withIssued(certificate.getSerialNumber().toString(16), record.notAfter());
   }
 
   /** A fresh journal id: the trust domain, what the CA is, and a random suffix. */

@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.authority;
 
+import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +23,12 @@ public interface AuthorityStore {
    */
   void insert(AuthorityRecord record);
 
+  /**
+   * As {@link #insert(AuthorityRecord)}, and appends {@code event} to the audit log in the same
+   * transaction: both are stored or neither is, so a crash cannot leave a step without its record.
+   */
+  void insert(AuthorityRecord record, AuditEvent event);
+
   /** The CAs of one trust domain, oldest first (by creation time, then id). */
   List<AuthorityRecord> list(TrustDomain trustDomain);
 
@@ -39,6 +46,13 @@ public interface AuthorityStore {
    */
   void transition(String id, AuthorityState expected, AuthorityState next, Instant at);
 
+  /**
+   * As {@link #transition(String, AuthorityState, AuthorityState, Instant)}, and appends {@code
+   * event} to the audit log in the same transaction, only if the transition happens.
+   */
+  void transition(
+      String id, AuthorityState expected, AuthorityState next, Instant at, AuditEvent event);
+
   /** Removes a CA from the journal; does nothing if there is none. */
   void delete(String id);
 
@@ -50,6 +64,9 @@ public interface AuthorityStore {
    */
   void taint(String id, Instant at);
 
+  /** As {@link #taint(String, Instant)}, appending {@code event} in the same transaction. */
+  void taint(String id, Instant at, AuditEvent event);
+
   /**
    * Marks a CA revoked; idempotent (the first time is kept).
    *
@@ -57,6 +74,9 @@ public interface AuthorityStore {
    *     CA
    */
   void revoke(String id, Instant at);
+
+  /** As {@link #revoke(String, Instant)}, appending {@code event} in the same transaction. */
+  void revoke(String id, Instant at, AuditEvent event);
 
   /** The marks of the CAs of one trust domain, keyed by authority id (unmarked CAs are absent). */
   java.util.Map<String, AuthorityMark> marks(TrustDomain trustDomain);

@@ -1,6 +1,5 @@
 package dev.trustbridge.ca.authority;
 
-import dev.trustbridge.ca.audit.AuditLog;
 import dev.trustbridge.ca.upstream.PluginFiles;
 import dev.trustbridge.ca.upstream.SelfSigned;
 import dev.trustbridge.ca.upstream.UpstreamAuthority;
@@ -145,9 +144,8 @@ public final class TrustDomainAuthority implements AutoCloseable {
       AuthorityStore authorities,
       BundleSequenceStore sequences,
       KeyManager keys,
-      AuditLog audit,
       Clock clock) {
-    this(settings, authorities, sequences, keys, keys, audit, clock);
+    this(settings, authorities, sequences, keys, keys, clock);
   }
 
   /**
@@ -161,17 +159,8 @@ public final class TrustDomainAuthority implements AutoCloseable {
       BundleSequenceStore sequences,
       KeyManager rootKeys,
       KeyManager intermediateKeys,
-      AuditLog audit,
       Clock clock) {
-    this(
-        settings,
-        authorities,
-        sequences,
-        rootKeys,
-        intermediateKeys,
-        new SelfSigned(),
-        audit,
-        clock);
+    this(settings, authorities, sequences, rootKeys, intermediateKeys, new SelfSigned(), clock);
   }
 
   /**
@@ -185,7 +174,6 @@ public final class TrustDomainAuthority implements AutoCloseable {
       KeyManager rootKeys,
       KeyManager intermediateKeys,
       UpstreamAuthority upstream,
-      AuditLog audit,
       Clock clock) {
     this.upstream = Objects.requireNonNull(upstream, "upstream");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -193,9 +181,8 @@ public final class TrustDomainAuthority implements AutoCloseable {
     this.sequences = Objects.requireNonNull(sequences, "sequences");
     Objects.requireNonNull(rootKeys, "rootKeys");
     Objects.requireNonNull(intermediateKeys, "intermediateKeys");
-    Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.journal = new AuthorityJournal(settings.trustDomain(), authorities, audit, clock);
+    this.journal = new AuthorityJournal(settings.trustDomain(), authorities, clock);
     this.keys = new AuthorityKeys(rootKeys, intermediateKeys, upstream);
     this.selfSignedRotation = new SelfSignedRotation(settings, journal, keys, clock);
     this.upstreamRotation = new UpstreamRotation(settings, upstream, journal, keys, clock);

@@ -233,8 +233,12 @@ final class UpstreamRotation {
     }
     for (AuthorityRecord stale : journal.read().find(AuthorityKind.ROOT, AuthorityState.PREPARED)) {
       if (isUpstreamRoot(stale) && !out.contains(stale)) {
-        journal.transition(stale, AuthorityState.PREPARED, AuthorityState.OLD);
-        journal.audited("authority.retire", stale, "no longer announced by the upstream");
+        journal.transition(
+            stale,
+            AuthorityState.PREPARED,
+            AuthorityState.OLD,
+            "authority.retire",
+            "no longer announced by the upstream");
       }
     }
     return out;

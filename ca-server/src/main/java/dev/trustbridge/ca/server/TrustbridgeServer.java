@@ -215,7 +215,6 @@ public final class TrustbridgeServer implements AutoCloseable {
               keys,
               intermediateKeys,
               Upstreams.open(td, providers, clock),
-              datastore.auditLog(),
               clock);
       try {
         authority.initialize();

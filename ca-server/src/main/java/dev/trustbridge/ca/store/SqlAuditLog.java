@@ -3,6 +3,7 @@ package dev.trustbridge.ca.store;
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditLog;
 import dev.trustbridge.ca.audit.AuditQuery;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -39,13 +40,18 @@ final class SqlAuditLog implements AuditLog {
     }
     db.write(
         c -> {
-          PreparedStatement ps = db.prepared(c, INSERT);
           for (AuditEvent event : copy) {
-            bind(ps, event);
-            ps.executeUpdate();
+            insert(db, c, event);
           }
           return null;
         });
+  }
+
+  /** Inserts {@code event} in the transaction that {@code c} is in (another store's write). */
+  static void insert(Database db, Connection c, AuditEvent event) throws SQLException {
+    PreparedStatement ps = db.prepared(c, INSERT);
+    bind(ps, event);
+    ps.executeUpdate();
   }
 
   private static void bind(PreparedStatement ps, AuditEvent event) throws SQLException {

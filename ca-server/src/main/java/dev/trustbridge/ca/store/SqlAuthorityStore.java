@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.store;
 
+import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.authority.AuthorityKind;
 import dev.trustbridge.ca.authority.AuthorityMark;
 import dev.trustbridge.ca.authority.AuthorityRecord;
@@ -37,6 +38,11 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void insert(AuthorityRecord record) {
+    insert(record, null);
+  }
+
+  @Override
+  public void insert(AuthorityRecord record, AuditEvent event) {
     Objects.requireNonNull(record, "record");
     db.write(
         c -> {
@@ -59,8 +65,10 @@ final class SqlAuthorityStore implements AuthorityStore {
             ps.setLong(8, record.notAfter().toEpochMilli());
             ps.setLong(9, record.createdAt().toEpochMilli());
             ps.setLong(10, record.updatedAt().toEpochMilli());
-            return ps.executeUpdate();
+            ps.executeUpdate();
           }
+          audit(c, event);
+          return null;
         },
         DUPLICATE);
   }
@@ -86,6 +94,12 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void transition(String id, AuthorityState expected, AuthorityState next, Instant at) {
+    transition(id, expected, next, at, null);
+  }
+
+  @Override
+  public void transition(
+      String id, AuthorityState expected, AuthorityState next, Instant at, AuditEvent event) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(next, "next");
@@ -105,6 +119,7 @@ final class SqlAuthorityStore implements AuthorityStore {
             ps.setString(3, id);
             ps.setString(4, expected.name());
             if (ps.executeUpdate() == 1) {
+              audit(c, event);
               return null;
             }
           }
@@ -132,15 +147,32 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void taint(String id, Instant at) {
-    mark(id, "tainted_at", at);
+    taint(id, at, null);
+  }
+
+  @Override
+  public void taint(String id, Instant at, AuditEvent event) {
+    mark(id, "tainted_at", at, event);
   }
 
   @Override
   public void revoke(String id, Instant at) {
-    mark(id, "revoked_at", at);
+    revoke(id, at, null);
   }
 
-  private void mark(String id, String column, Instant at) {
+  @Override
+  public void revoke(String id, Instant at, AuditEvent event) {
+    mark(id, "revoked_at", at, event);
+  }
+
+  /** Appends {@code event}, if any, in the transaction of the write it records. */
+  private void audit(Connection c, AuditEvent event) throws SQLException {
+    if (event != null) {
+      SqlAuditLog.insert(db, c, event);
+    }
+  }
+
+  private void mark(String id, String column, Instant at, AuditEvent event) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(at, "at");
     db.write(
@@ -162,8 +194,10 @@ final class SqlAuthorityStore implements AuthorityStore {
             insert.executeUpdate();
             update.setLong(1, at.toEpochMilli());
             update.setString(2, id);
-            return update.executeUpdate();
+            update.executeUpdate();
           }
+          audit(c, event);
+          return null;
         });
   }
 

@@ -67,12 +67,7 @@ public final class AuthorityFixture implements AutoCloseable {
   /** A self-signed authority over the shared datastore and {@link #keys()}, not initialized. */
   public TrustDomainAuthority authority() {
     return new TrustDomainAuthority(
-        settings(),
-        datastore.authorities(),
-        datastore.bundleSequences(),
-        keys,
-        datastore.auditLog(),
-        clock);
+        settings(), datastore.authorities(), datastore.bundleSequences(), keys, clock);
   }
 
   /** As {@link #authority()}, initialized. */
@@ -95,7 +90,6 @@ public final class AuthorityFixture implements AutoCloseable {
             keys,
             keys,
             upstream,
-            datastore.auditLog(),
             clock);
     authority.initialize();
     return authority;

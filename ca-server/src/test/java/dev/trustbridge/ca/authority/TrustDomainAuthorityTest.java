@@ -3,6 +3,7 @@ package dev.trustbridge.ca.authority;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,6 +111,30 @@ class TrustDomainAuthorityTest {
       assertTrue(event.serial().isPresent());
       assertTrue(event.expiresAt().isPresent());
     }
+  }
+
+  @Test
+  void taint_ofTheActiveIntermediate_auditsTheTaintAndEveryStepOfItsReplacementOnce() {
+    TrustDomainAuthority authority = fixture.initialized();
+    String tainted = authority.signer().ca().certificate().getSerialNumber().toString(16);
+    String taintedId =
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).id();
+
+    authority.taint(taintedId);
+
+    String replacement = authority.signer().ca().certificate().getSerialNumber().toString(16);
+    assertNotEquals(tainted, replacement);
+    List<AuditEvent> events = fixture.datastore().auditLog().query(AuditQuery.newest());
+    // Newest first: the replacement is prepared and activated, then the tainted one retires.
+    assertEquals(
+        List.of(
+            "authority.retire td/intermediate " + tainted,
+            "authority.activate td/intermediate " + replacement,
+            "authority.prepare td/intermediate " + replacement,
+            "authority.taint td/intermediate " + tainted),
+        events.subList(0, 4).stream()
+            .map(e -> e.action() + " " + e.subject() + " " + e.serial().orElseThrow())
+            .toList());
   }
 
   @Test

@@ -98,7 +98,6 @@ class X509SvidIssuerTest {
             datastore.authorities(),
             datastore.bundleSequences(),
             new InMemoryKeyManager(),
-            datastore.auditLog(),
             clock);
     authority.initialize();
     metrics = new SimpleMeterRegistry();

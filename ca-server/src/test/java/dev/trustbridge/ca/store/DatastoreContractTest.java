@@ -466,6 +466,54 @@ abstract class DatastoreContractTest {
   }
 
   @Test
+  void authority_writesWithAnEvent_storeTheEventWithTheStep() {
+    authorities()
+        .insert(
+            authority("a", TD, AuthorityState.PREPARED, T0),
+            event(T0, "authority.prepare", "a", AuditEvent.OK));
+    authorities()
+        .transition(
+            "a",
+            AuthorityState.PREPARED,
+            AuthorityState.ACTIVE,
+            T0.plusSeconds(1),
+            event(T0.plusSeconds(1), "authority.activate", "a", AuditEvent.OK));
+    authorities()
+        .taint("a", T0.plusSeconds(2), event(T0.plusSeconds(2), "authority.taint", "a", "ok"));
+    authorities()
+        .revoke("a", T0.plusSeconds(3), event(T0.plusSeconds(3), "authority.revoke", "a", "ok"));
+    assertEquals(AuthorityState.ACTIVE, authorities().get("a").orElseThrow().state());
+    assertTrue(authorities().marks(TD).get("a").revoked());
+    assertEquals(
+        List.of("authority.revoke", "authority.taint", "authority.activate", "authority.prepare"),
+        audit().query(AuditQuery.newest().withSubject("a")).stream()
+            .map(AuditEvent::action)
+            .toList());
+  }
+
+  @Test
+  void authority_transitionWithAnEvent_thatDoesNotHappen_storesNoEvent() {
+    authorities().insert(authority("a", TD, AuthorityState.ACTIVE, T0));
+    AuditEvent activate = event(T0, "authority.activate", "a", AuditEvent.OK);
+    TrustbridgeException e =
+        assertThrows(
+            TrustbridgeException.class,
+            () ->
+                authorities()
+                    .transition("a", AuthorityState.PREPARED, AuthorityState.ACTIVE, T0, activate));
+    assertEquals(ErrorCode.FAILED_PRECONDITION, e.code());
+    assertThrows(
+        TrustbridgeException.class,
+        () ->
+            authorities()
+                .transition("none", AuthorityState.PREPARED, AuthorityState.ACTIVE, T0, activate));
+    assertThrows(
+        TrustbridgeException.class,
+        () -> authorities().taint("none", T0, event(T0, "authority.taint", "a", "ok")));
+    assertEquals(List.of(), audit().query(AuditQuery.newest().withSubject("a")));
+  }
+
+  @Test
   void authority_transition_fromWrongExpectedState_isFailedPreconditionAndChangesNothing() {
     AuthorityRecord active = authority("a", TD, AuthorityState.ACTIVE, T0);
     authorities().insert(active);

@@ -1,10 +1,13 @@
 package dev.trustbridge.ca.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.authn.JoinToken;
+import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +73,45 @@ class SqliteDatastoreTest extends DatastoreContractTest {
     Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r--r--"));
     reopen();
     assertEquals("rw-------", mode(file()));
+  }
+
+  @Test
+  void sqlite_auditInsertFails_authorityStepIsRolledBackWithIt() throws Exception {
+    authorities().insert(authority("a", TD, AuthorityState.PREPARED, T0));
+    // Every audit insert now fails inside SQLite, as a full disk or a crash mid-transaction would.
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event"
+              + " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    }
+    assertThrows(
+        TrustbridgeException.class,
+        () ->
+            authorities()
+                .transition(
+                    "a",
+                    AuthorityState.PREPARED,
+                    AuthorityState.ACTIVE,
+                    T0,
+                    event(T0, "authority.activate", "a", AuditEvent.OK)));
+    assertThrows(
+        TrustbridgeException.class,
+        () ->
+            authorities()
+                .insert(
+                    authority("b", TD, AuthorityState.PREPARED, T0),
+                    event(T0, "authority.prepare", "b", AuditEvent.OK)));
+    assertThrows(
+        TrustbridgeException.class,
+        () -> authorities().taint("a", T0, event(T0, "authority.taint", "a", AuditEvent.OK)));
+    // Neither the step nor its record: the journal is as it was.
+    assertEquals(AuthorityState.PREPARED, authorities().get("a").orElseThrow().state());
+    assertEquals(Optional.empty(), authorities().get("b"));
+    assertFalse(authorities().marks(TD).containsKey("a"));
+    // Without an event the same steps still work (the trigger only refuses audit rows).
+    authorities().transition("a", AuthorityState.PREPARED, AuthorityState.ACTIVE, T0);
+    assertEquals(AuthorityState.ACTIVE, authorities().get("a").orElseThrow().state());
   }
 
   @Test
