@@ -41,6 +41,7 @@ import dev.trustbridge.spiffe.keys.KeyManager;
 import dev.trustbridge.spiffe.keys.KeyType;
 import dev.trustbridge.spiffe.svid.VerifiedX509Svid;
 import dev.trustbridge.spiffe.svid.X509SvidVerifier;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -186,6 +187,33 @@ public final class TrustbridgeServer implements AutoCloseable {
         .register(metrics);
   }
 
+  /** What the start-up steps after the authorities share. */
+  private record Core(
+      ServerConfig config,
+      Clock clock,
+      CryptoProviders providers,
+      JdbcDatastore datastore,
+      PrometheusMeterRegistry metrics,
+      Map<TrustDomain, TrustDomainAuthority> authorities,
+      Map<TrustDomain, X509SvidIssuer.LeafPolicy> policies,
+      TrustDomain first) {
+    Set<TrustDomain> hosted() {
+      return authorities.keySet();
+    }
+  }
+
+  private record Distribution(
+      Federation federation, PolicyManager policy, BundleDistributor bundles) {}
+
+  private record Access(
+      X509SvidVerifier peerVerifier,
+      X509SvidIssuer issuer,
+      JoinTokens joinTokens,
+      AuthenticationInterceptor authn) {}
+
+  private record LocalAdmin(
+      Path adminDir, Map<TrustDomain, LocalIdentities> identities, AdminInterceptor adminCheck) {}
+
   private static TrustbridgeServer start(
       ServerConfig config,
       Clock clock,
@@ -195,27 +223,62 @@ public final class TrustbridgeServer implements AutoCloseable {
       KeyManager intermediateKeys) {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registerAuditMetrics(datastore.auditLog(), metrics);
+    Core core =
+        openAuthorities(config, clock, providers, datastore, keys, intermediateKeys, metrics);
+    Distribution distribution = distribution(core);
+    Access access = access(core);
+    LocalAdmin local = localAdmin(core);
+    HealthStatusManager health = new HealthStatusManager();
+    CallExecutors callExecutors = new CallExecutors();
+    Server grpc = grpcServer(core, distribution, access, local, health, callExecutors);
+    listen(grpc, core, callExecutors);
+    BundleEndpoints endpoints = startBundleEndpoints(core, local.identities(), grpc, callExecutors);
+    distribution.federation().start();
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    MetricsServer metricsServer =
+        config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
+    Runnable maintenanceTask = maintenanceTask(core, local.identities());
+    ScheduledExecutorService maintenance = scheduleMaintenance(maintenanceTask);
+    LOG.info(
+        "trustbridge serving grpc_port={} metrics_port={} trust_domains={} admin_credential={}",
+        grpc.getPort(),
+        metricsServer == null ? -1 : metricsServer.port(),
+        core.hosted(),
+        local.adminDir());
+    return new TrustbridgeServer(
+        datastore,
+        keys,
+        intermediateKeys,
+        grpc,
+        health,
+        metricsServer,
+        maintenance,
+        local.adminDir(),
+        core.authorities(),
+        distribution.federation(),
+        endpoints,
+        local.identities(),
+        maintenanceTask,
+        callExecutors);
+  }
+
+  /**
+   * Opens and initializes the CA of every hosted trust domain, in configuration order; when one
+   * cannot be initialized, the ones already initialized are closed.
+   */
+  private static Core openAuthorities(
+      ServerConfig config,
+      Clock clock,
+      CryptoProviders providers,
+      JdbcDatastore datastore,
+      KeyManager keys,
+      KeyManager intermediateKeys,
+      PrometheusMeterRegistry metrics) {
     Map<TrustDomain, TrustDomainAuthority> authorities = new LinkedHashMap<>();
     Map<TrustDomain, X509SvidIssuer.LeafPolicy> policies = new LinkedHashMap<>();
     for (TrustDomainConfig td : config.trustDomains()) {
       TrustDomainAuthority authority =
-          new TrustDomainAuthority(
-              new TrustDomainAuthority.Settings(
-                  td.name(),
-                  td.ca().keyType(),
-                  td.ca().rootTtl(),
-                  td.ca().intermediateTtl(),
-                  td.ca().organization(),
-                  td.svid().maxTtl(),
-                  td.bundleRefreshHint(),
-                  td.ca().prepareAtPercent(),
-                  td.ca().activateAtPercent()),
-              datastore.authorities(),
-              datastore.bundleSequences(),
-              keys,
-              intermediateKeys,
-              Upstreams.open(td, providers, clock),
-              clock);
+          newAuthority(td, providers, datastore, keys, intermediateKeys, clock);
       try {
         authority.initialize();
       } catch (RuntimeException e) {
@@ -225,47 +288,81 @@ public final class TrustbridgeServer implements AutoCloseable {
       }
       authorities.put(td.name(), authority);
       policies.put(td.name(), leafPolicy(td.svid()));
-      Gauge.builder(
-              "trustbridge_ca_intermediate_expiry_seconds",
-              authority,
-              a -> a.signer().ca().certificate().getNotAfter().getTime() / 1000.0)
-          .tag("trust_domain", td.name().name())
-          .description("notAfter of the active intermediate CA, seconds since the epoch")
-          .register(metrics);
-      Gauge.builder(
-              "trustbridge_ca_root_expiry_seconds",
-              authority,
-              a ->
-                  a.bundle().x509Authorities().stream()
-                      .mapToDouble(c -> c.getNotAfter().getTime() / 1000.0)
-                      .max()
-                      .orElse(0))
-          .tag("trust_domain", td.name().name())
-          .description("latest notAfter of the trust domain's roots, seconds since the epoch")
-          .register(metrics);
+      registerExpiryGauges(td.name(), authority, metrics);
     }
-    Set<TrustDomain> hosted = authorities.keySet();
     TrustDomain first = config.trustDomains().get(0).name();
+    return new Core(config, clock, providers, datastore, metrics, authorities, policies, first);
+  }
 
+  private static TrustDomainAuthority newAuthority(
+      TrustDomainConfig td,
+      CryptoProviders providers,
+      JdbcDatastore datastore,
+      KeyManager keys,
+      KeyManager intermediateKeys,
+      Clock clock) {
+    return new TrustDomainAuthority(
+        new TrustDomainAuthority.Settings(
+            td.name(),
+            td.ca().keyType(),
+            td.ca().rootTtl(),
+            td.ca().intermediateTtl(),
+            td.ca().organization(),
+            td.svid().maxTtl(),
+            td.bundleRefreshHint(),
+            td.ca().prepareAtPercent(),
+            td.ca().activateAtPercent()),
+        datastore.authorities(),
+        datastore.bundleSequences(),
+        keys,
+        intermediateKeys,
+        Upstreams.open(td, providers, clock),
+        clock);
+  }
+
+  private static void registerExpiryGauges(
+      TrustDomain td, TrustDomainAuthority authority, MeterRegistry metrics) {
+    Gauge.builder(
+            "trustbridge_ca_intermediate_expiry_seconds",
+            authority,
+            a -> a.signer().ca().certificate().getNotAfter().getTime() / 1000.0)
+        .tag("trust_domain", td.name())
+        .description("notAfter of the active intermediate CA, seconds since the epoch")
+        .register(metrics);
+    Gauge.builder(
+            "trustbridge_ca_root_expiry_seconds",
+            authority,
+            a ->
+                a.bundle().x509Authorities().stream()
+                    .mapToDouble(c -> c.getNotAfter().getTime() / 1000.0)
+                    .max()
+                    .orElse(0))
+        .tag("trust_domain", td.name())
+        .description("latest notAfter of the trust domain's roots, seconds since the epoch")
+        .register(metrics);
+  }
+
+  private static Distribution distribution(Core core) {
+    JdbcDatastore datastore = core.datastore();
     AtomicReference<Runnable> bundlesChanged = new AtomicReference<>(() -> {});
     Federation federation =
         new Federation(
             datastore.relationships(),
-            hosted,
-            federationClientConfig(config.federation()),
-            clock,
+            core.hosted(),
+            federationClientConfig(core.config().federation()),
+            core.clock(),
             () -> bundlesChanged.get().run());
     PolicyManager policy =
         new PolicyManager(
             datastore.policies(),
-            hosted,
+            core.hosted(),
             PolicyManager.knownPeers(datastore.relationships()),
-            clock,
+            core.clock(),
             () -> bundlesChanged.get().run());
-    config.policyFile().ifPresent(file -> PolicyFiles.apply(policy, file));
+    core.config().policyFile().ifPresent(file -> PolicyFiles.apply(policy, file));
     BundleDistributor bundles =
         new BundleDistributor(
-            authorities,
+            core.authorities(),
             federation::bundle,
             id ->
                 datastore.entries().listBySpiffeId(id).stream()
@@ -273,27 +370,22 @@ public final class TrustbridgeServer implements AutoCloseable {
                     .collect(Collectors.toSet()),
             policy::grantedTrustDomains);
     bundlesChanged.set(bundles::changed);
+    return new Distribution(federation, policy, bundles);
+  }
+
+  private static Access access(Core core) {
+    Map<TrustDomain, TrustDomainAuthority> authorities = core.authorities();
+    Clock clock = core.clock();
     X509SvidVerifier peerVerifier =
         new X509SvidVerifier(
             td ->
                 Optional.ofNullable(authorities.get(td))
                     .map(a -> (Collection<X509Certificate>) a.bundle().x509Authorities()),
             clock);
-
-    Set<SpiffeId> nodeAccounts = config.authn().istio().nodeAccounts();
-    Authorizer authorizer = new Authorizer(datastore.entries(), hosted, nodeAccounts);
-    CsrValidator csrs =
-        new CsrValidator(
-            config.grpc().maxCsrBytes(),
-            EnumSet.allOf(KeyType.class),
-            providers::signature,
-            CsrValidator.KeyFactorySource.JDK);
-    X509SvidIssuer issuer =
-        new X509SvidIssuer(
-            authorities, policies, authorizer, csrs, datastore.auditLog(), clock, metrics);
-    JoinTokens joinTokens = new JoinTokens(datastore.joinTokens(), clock);
+    X509SvidIssuer issuer = issuer(core);
+    JoinTokens joinTokens = new JoinTokens(core.datastore().joinTokens(), clock);
     JwtAuthenticator jwts =
-        new JwtAuthenticator(JwtIssuers.from(config.authn().jwtIssuers()), clock);
+        new JwtAuthenticator(JwtIssuers.from(core.config().authn().jwtIssuers()), clock);
     AuthenticationInterceptor authn =
         new AuthenticationInterceptor(
             chain -> verifyPeer(peerVerifier, chain),
@@ -303,112 +395,164 @@ public final class TrustbridgeServer implements AutoCloseable {
             // Cached peer verifications stay valid while the hosted bundles' sequences are equal.
             () -> authorities.values().stream().map(a -> a.bundle().sequence()).toList(),
             clock);
+    return new Access(peerVerifier, issuer, joinTokens, authn);
+  }
 
-    Path adminDir = config.dataDir().resolve("admin");
+  private static X509SvidIssuer issuer(Core core) {
+    JdbcDatastore datastore = core.datastore();
+    Set<SpiffeId> nodeAccounts = core.config().authn().istio().nodeAccounts();
+    Authorizer authorizer = new Authorizer(datastore.entries(), core.hosted(), nodeAccounts);
+    CsrValidator csrs =
+        new CsrValidator(
+            core.config().grpc().maxCsrBytes(),
+            EnumSet.allOf(KeyType.class),
+            core.providers()::signature,
+            CsrValidator.KeyFactorySource.JDK);
+    return new X509SvidIssuer(
+        core.authorities(),
+        core.policies(),
+        authorizer,
+        csrs,
+        datastore.auditLog(),
+        core.clock(),
+        core.metrics());
+  }
+
+  /** The local identities of the hosted trust domains; the first one's admin credential. */
+  private static LocalAdmin localAdmin(Core core) {
+    Path adminDir = core.config().dataDir().resolve("admin");
     Map<TrustDomain, LocalIdentities> identities = new LinkedHashMap<>();
-    for (TrustDomain td : hosted) {
+    for (TrustDomain td : core.hosted()) {
       identities.put(
           td,
           new LocalIdentities(
-              authorities.get(td),
-              providers,
-              clock,
-              td.equals(first) ? Optional.of(adminDir) : Optional.empty()));
+              core.authorities().get(td),
+              core.providers(),
+              core.clock(),
+              td.equals(core.first()) ? Optional.of(adminDir) : Optional.empty()));
     }
-    Set<SpiffeId> admins = new TreeSet<>(config.admin().ids());
-    hosted.forEach(td -> admins.add(LocalIdentities.adminId(td)));
-    AdminInterceptor adminCheck = new AdminInterceptor(admins, datastore.entries());
+    Set<SpiffeId> admins = new TreeSet<>(core.config().admin().ids());
+    core.hosted().forEach(td -> admins.add(LocalIdentities.adminId(td)));
+    AdminInterceptor adminCheck = new AdminInterceptor(admins, core.datastore().entries());
+    return new LocalAdmin(adminDir, identities, adminCheck);
+  }
 
+  private static Server grpcServer(
+      Core core,
+      Distribution distribution,
+      Access access,
+      LocalAdmin local,
+      HealthStatusManager health,
+      CallExecutors callExecutors) {
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(core.config().grpc().listen().toSocketAddress())
+            .executor(callExecutors.issuance())
+            .callExecutor(callExecutors)
+            .sslContext(
+                serverTls(
+                    local.identities().get(core.first()), access.peerVerifier(), core.hosted()))
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .intercept(access.authn())
+            .addService(
+                new CertificateAuthorityService(
+                    access.issuer(),
+                    distribution.bundles(),
+                    distribution.policy(),
+                    local.adminCheck()::isAdmin,
+                    callExecutors.issuance()));
+    for (BindableService service : adminServices(core, distribution, access.joinTokens())) {
+      builder.addService(ServerInterceptors.intercept(service, local.adminCheck()));
+    }
+    builder
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    if (core.config().authn().istio().enabled()) {
+      builder.addService(
+          new IstioCertificateService(
+              access.issuer(), distribution.bundles(), callExecutors.issuance()));
+    }
+    return builder.build();
+  }
+
+  /** The services only admins may call. */
+  private static List<BindableService> adminServices(
+      Core core, Distribution distribution, JoinTokens joinTokens) {
+    ServerConfig config = core.config();
+    JdbcDatastore datastore = core.datastore();
+    Clock clock = core.clock();
     Duration maxLeafTtl =
         config.trustDomains().stream()
             .map(td -> td.svid().maxTtl())
             .max(Duration::compareTo)
             .orElseThrow();
-    HealthStatusManager health = new HealthStatusManager();
-    CallExecutors callExecutors = new CallExecutors();
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(config.grpc().listen().toSocketAddress())
-            .executor(callExecutors.issuance())
-            .callExecutor(callExecutors)
-            .sslContext(serverTls(identities.get(first), peerVerifier, hosted))
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .intercept(authn)
-            .addService(
-                new CertificateAuthorityService(
-                    issuer, bundles, policy, adminCheck::isAdmin, callExecutors.issuance()))
-            .addService(
-                ServerInterceptors.intercept(
-                    new EntryAdminService(
-                        datastore.entries(),
-                        hosted,
-                        maxLeafTtl,
-                        datastore.auditLog(),
-                        clock,
-                        bundles::changed),
-                    adminCheck))
-            .addService(
-                ServerInterceptors.intercept(
-                    new TokenAdminService(
-                        joinTokens,
-                        hosted,
-                        config.authn().joinTokens().defaultTtl(),
-                        config.authn().joinTokens().maxTtl(),
-                        datastore.auditLog(),
-                        clock),
-                    adminCheck))
-            .addService(
-                ServerInterceptors.intercept(
-                    new BundleAdminService(bundles, federation), adminCheck))
-            .addService(
-                ServerInterceptors.intercept(
-                    new FederationAdminService(federation, datastore.auditLog(), clock),
-                    adminCheck))
-            .addService(
-                ServerInterceptors.intercept(new AuthorityAdminService(authorities), adminCheck))
-            .addService(
-                ServerInterceptors.intercept(
-                    new PolicyAdminService(policy, datastore.auditLog(), clock), adminCheck))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance());
-    if (config.authn().istio().enabled()) {
-      builder.addService(new IstioCertificateService(issuer, bundles, callExecutors.issuance()));
-    }
-    Server grpc = builder.build();
+    return List.of(
+        new EntryAdminService(
+            datastore.entries(),
+            core.hosted(),
+            maxLeafTtl,
+            datastore.auditLog(),
+            clock,
+            distribution.bundles()::changed),
+        new TokenAdminService(
+            joinTokens,
+            core.hosted(),
+            config.authn().joinTokens().defaultTtl(),
+            config.authn().joinTokens().maxTtl(),
+            datastore.auditLog(),
+            clock),
+        new BundleAdminService(distribution.bundles(), distribution.federation()),
+        new FederationAdminService(distribution.federation(), datastore.auditLog(), clock),
+        new AuthorityAdminService(core.authorities()),
+        new PolicyAdminService(distribution.policy(), datastore.auditLog(), clock));
+  }
+
+  private static void listen(Server grpc, Core core, CallExecutors callExecutors) {
     try {
       grpc.start();
     } catch (IOException e) {
       callExecutors.close();
-      authorities.values().forEach(TrustbridgeServer::closeQuietly);
+      core.authorities().values().forEach(TrustbridgeServer::closeQuietly);
       throw new TrustbridgeException(
           ErrorCode.UNAVAILABLE,
-          "cannot listen on " + config.grpc().listen() + ": " + e.getMessage(),
+          "cannot listen on " + core.config().grpc().listen() + ": " + e.getMessage(),
           e);
     }
-    BundleEndpoints endpoints;
+  }
+
+  private static BundleEndpoints startBundleEndpoints(
+      Core core,
+      Map<TrustDomain, LocalIdentities> identities,
+      Server grpc,
+      CallExecutors callExecutors) {
     try {
-      endpoints = BundleEndpoints.start(config.trustDomains(), authorities, identities, clock);
+      return BundleEndpoints.start(
+          core.config().trustDomains(), core.authorities(), identities, core.clock());
     } catch (RuntimeException e) {
       grpc.shutdownNow();
       callExecutors.close();
-      authorities.values().forEach(TrustbridgeServer::closeQuietly);
+      core.authorities().values().forEach(TrustbridgeServer::closeQuietly);
       throw e;
     }
-    federation.start();
-    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-    MetricsServer metricsServer =
-        config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
+  }
 
-    AuthorityMetrics authorityMetrics = new AuthorityMetrics(metrics);
+  /** Records the authority metrics once now; the returned task maintains and records again. */
+  private static Runnable maintenanceTask(Core core, Map<TrustDomain, LocalIdentities> identities) {
+    Map<TrustDomain, TrustDomainAuthority> authorities = core.authorities();
+    JdbcDatastore datastore = core.datastore();
+    Clock clock = core.clock();
+    AuthorityMetrics authorityMetrics = new AuthorityMetrics(core.metrics());
     authorityMetrics.update(authorities.values());
-    Runnable maintenanceTask =
-        () -> {
-          maintain(authorities.values(), identities.values(), datastore, clock);
-          try {
-            authorityMetrics.update(authorities.values());
-          } catch (RuntimeException e) {
-            LOG.warn("authority metrics not updated: {}", e.toString());
-          }
-        };
+    return () -> {
+      maintain(authorities.values(), identities.values(), datastore, clock);
+      try {
+        authorityMetrics.update(authorities.values());
+      } catch (RuntimeException e) {
+        LOG.warn("authority metrics not updated: {}", e.toString());
+      }
+    };
+  }
+
+  private static ScheduledExecutorService scheduleMaintenance(Runnable maintenanceTask) {
     ScheduledExecutorService maintenance =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -421,27 +565,7 @@ public final class TrustbridgeServer implements AutoCloseable {
         MAINTENANCE_PERIOD.toSeconds(),
         MAINTENANCE_PERIOD.toSeconds(),
         TimeUnit.SECONDS);
-    LOG.info(
-        "trustbridge serving grpc_port={} metrics_port={} trust_domains={} admin_credential={}",
-        grpc.getPort(),
-        metricsServer == null ? -1 : metricsServer.port(),
-        hosted,
-        adminDir);
-    return new TrustbridgeServer(
-        datastore,
-        keys,
-        intermediateKeys,
-        grpc,
-        health,
-        metricsServer,
-        maintenance,
-        adminDir,
-        authorities,
-        federation,
-        endpoints,
-        identities,
-        maintenanceTask,
-        callExecutors);
+    return maintenance;
   }
 
   private static Caller.Svid verifyPeer(
