@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditQuery;
 import dev.trustbridge.ca.authn.Caller;
+import dev.trustbridge.ca.authority.AuthorityFixture;
 import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.authority.TrustDomainAuthority;
 import dev.trustbridge.ca.entry.RegistrationEntry;
@@ -20,7 +21,6 @@ import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
-import dev.trustbridge.spiffe.keys.InMemoryKeyManager;
 import dev.trustbridge.spiffe.keys.KeyType;
 import dev.trustbridge.spiffe.svid.VerifiedX509Svid;
 import dev.trustbridge.spiffe.svid.X509SvidProfileChecker;
@@ -69,7 +69,7 @@ class X509SvidIssuerTest {
   private static final SpiffeId SA_WEB = SpiffeId.parse("spiffe://td/ns/default/sa/web");
   private static final TrustDomain PARTNER = TrustDomain.parse("partner.example");
   private static final Duration DEFAULT_TTL = Duration.ofHours(1);
-  private static final Duration MAX_TTL = Duration.ofHours(24);
+  private static final Duration MAX_TTL = AuthorityFixture.MAX_LEAF_TTL;
   private static final Duration INTERMEDIATE_TTL = Duration.ofDays(30);
   private static final Set<KeyType> EC_AND_RSA_2048 =
       Set.of(KeyType.EC_P256, KeyType.EC_P384, KeyType.RSA_2048);
@@ -77,6 +77,7 @@ class X509SvidIssuerTest {
   @TempDir Path dir;
 
   private MutableClock clock;
+  private AuthorityFixture fixture;
   private JdbcDatastore datastore;
   private TrustDomainAuthority authority;
   private SimpleMeterRegistry metrics;
@@ -84,28 +85,15 @@ class X509SvidIssuerTest {
   @BeforeEach
   void open() {
     clock = new MutableClock(T0);
-    datastore = JdbcDatastore.openSqlite(dir.resolve("trustbridge.db"), clock);
-    authority =
-        new TrustDomainAuthority(
-            new TrustDomainAuthority.Settings(
-                TD,
-                KeyType.EC_P256,
-                Duration.ofDays(365),
-                INTERMEDIATE_TTL,
-                "Acme",
-                MAX_TTL,
-                Duration.ofMinutes(5)),
-            datastore.authorities(),
-            datastore.bundleSequences(),
-            new InMemoryKeyManager(),
-            clock);
-    authority.initialize();
+    fixture = AuthorityFixture.open(TD, dir, clock).ttls(Duration.ofDays(365), INTERMEDIATE_TTL);
+    datastore = fixture.datastore();
+    authority = fixture.initialized();
     metrics = new SimpleMeterRegistry();
   }
 
   @AfterEach
   void close() {
-    datastore.close();
+    fixture.close();
   }
 
   private X509SvidIssuer issuer(TtlOverMax overMax, Set<KeyType> allowed) {
