@@ -121,13 +121,11 @@ final class AuthorityJournal {
 
   /** A compare-and-set step that is not audited on its own (it follows an audited one). */
   void transition(AuthorityRecord record, AuthorityState from, AuthorityState to) {
-    transition(record, from, to, null, "");
+    Instant now = clock.instant();
+    unlessTakenConcurrently(record, () -> authorities.transition(record.id(), from, to, now));
   }
 
-  /**
-   * A compare-and-set step, with its audit event {@code action} (none if null) in the same
-   * transaction; a step another replica took first is logged and leaves no event here.
-   */
+  /** A compare-and-set step with its audit event {@code action} in the same transaction. */
   void transition(
       AuthorityRecord record,
       AuthorityState from,
@@ -135,10 +133,18 @@ final class AuthorityJournal {
       String action,
       String detail) {
     Instant now = clock.instant();
-    AuditEvent event =
-        action == null ? null : event(now, action, record, record.certificate(), detail);
+    AuditEvent event = event(now, action, record, record.certificate(), detail);
+    unlessTakenConcurrently(
+        record, () -> authorities.transition(record.id(), from, to, now, event));
+  }
+
+  /**
+   * Runs a transition of {@code record}; one that another replica took first is logged, and leaves
+   * neither the step nor its event from here.
+   */
+  private static void unlessTakenConcurrently(AuthorityRecord record, Runnable step) {
     try {
-      authorities.transition(record.id(), from, to, now, event);
+      step.run();
     } catch (TrustbridgeException e) {
       // Another replica took the step first; the next read shows its result.
       if (e.code() != ErrorCode.FAILED_PRECONDITION) {

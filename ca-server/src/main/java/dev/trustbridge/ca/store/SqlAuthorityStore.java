@@ -38,11 +38,15 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void insert(AuthorityRecord record) {
-    insert(record, null);
+    insert(record, Optional.empty());
   }
 
   @Override
   public void insert(AuthorityRecord record, AuditEvent event) {
+    insert(record, Optional.of(Objects.requireNonNull(event, "event")));
+  }
+
+  private void insert(AuthorityRecord record, Optional<AuditEvent> event) {
     Objects.requireNonNull(record, "record");
     db.write(
         c -> {
@@ -94,12 +98,21 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void transition(String id, AuthorityState expected, AuthorityState next, Instant at) {
-    transition(id, expected, next, at, null);
+    transition(id, expected, next, at, Optional.empty());
   }
 
   @Override
   public void transition(
       String id, AuthorityState expected, AuthorityState next, Instant at, AuditEvent event) {
+    transition(id, expected, next, at, Optional.of(Objects.requireNonNull(event, "event")));
+  }
+
+  private void transition(
+      String id,
+      AuthorityState expected,
+      AuthorityState next,
+      Instant at,
+      Optional<AuditEvent> event) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(next, "next");
@@ -147,32 +160,32 @@ final class SqlAuthorityStore implements AuthorityStore {
 
   @Override
   public void taint(String id, Instant at) {
-    taint(id, at, null);
+    mark(id, "tainted_at", at, Optional.empty());
   }
 
   @Override
   public void taint(String id, Instant at, AuditEvent event) {
-    mark(id, "tainted_at", at, event);
+    mark(id, "tainted_at", at, Optional.of(Objects.requireNonNull(event, "event")));
   }
 
   @Override
   public void revoke(String id, Instant at) {
-    revoke(id, at, null);
+    mark(id, "revoked_at", at, Optional.empty());
   }
 
   @Override
   public void revoke(String id, Instant at, AuditEvent event) {
-    mark(id, "revoked_at", at, event);
+    mark(id, "revoked_at", at, Optional.of(Objects.requireNonNull(event, "event")));
   }
 
   /** Appends {@code event}, if any, in the transaction of the write it records. */
-  private void audit(Connection c, AuditEvent event) throws SQLException {
-    if (event != null) {
-      SqlAuditLog.insert(db, c, event);
+  private void audit(Connection c, Optional<AuditEvent> event) throws SQLException {
+    if (event.isPresent()) {
+      SqlAuditLog.insert(db, c, event.get());
     }
   }
 
-  private void mark(String id, String column, Instant at, AuditEvent event) {
+  private void mark(String id, String column, Instant at, Optional<AuditEvent> event) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(at, "at");
     db.write(

@@ -492,6 +492,23 @@ abstract class DatastoreContractTest {
   }
 
   @Test
+  void authority_writesWithANullEvent_areRefusedAndChangeNothing() {
+    AuthorityRecord a = authority("a", TD, AuthorityState.PREPARED, T0);
+    assertThrows(NullPointerException.class, () -> authorities().insert(a, null));
+    assertEquals(Optional.empty(), authorities().get("a"));
+    authorities().insert(a);
+    assertThrows(
+        NullPointerException.class,
+        () ->
+            authorities()
+                .transition("a", AuthorityState.PREPARED, AuthorityState.ACTIVE, T0, null));
+    assertThrows(NullPointerException.class, () -> authorities().taint("a", T0, null));
+    assertThrows(NullPointerException.class, () -> authorities().revoke("a", T0, null));
+    assertEquals(AuthorityState.PREPARED, authorities().get("a").orElseThrow().state());
+    assertFalse(authorities().marks(TD).containsKey("a"));
+  }
+
+  @Test
   void authority_transitionWithAnEvent_thatDoesNotHappen_storesNoEvent() {
     authorities().insert(authority("a", TD, AuthorityState.ACTIVE, T0));
     AuditEvent activate = event(T0, "authority.activate", "a", AuditEvent.OK);
