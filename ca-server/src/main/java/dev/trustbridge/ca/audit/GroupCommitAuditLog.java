@@ -77,6 +77,7 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
    */
   public GroupCommitAuditLog(AuditLog store, Duration commitDelay) {
     this.store = Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(commitDelay, "commitDelay");
     if (commitDelay.isNegative()) {
       throw new IllegalArgumentException("commitDelay must not be negative: " + commitDelay);
     }

@@ -239,27 +239,29 @@ public final class TrustbridgeServer implements AutoCloseable {
         config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
     Runnable maintenanceTask = maintenanceTask(core, local.identities());
     ScheduledExecutorService maintenance = scheduleMaintenance(maintenanceTask);
+    TrustbridgeServer server =
+        new TrustbridgeServer(
+            datastore,
+            keys,
+            intermediateKeys,
+            grpc,
+            health,
+            metricsServer,
+            maintenance,
+            local.adminDir(),
+            core.authorities(),
+            distribution.federation(),
+            endpoints,
+            local.identities(),
+            maintenanceTask,
+            callExecutors);
     LOG.info(
         "trustbridge serving grpc_port={} metrics_port={} trust_domains={} admin_credential={}",
-        grpc.getPort(),
-        metricsServer == null ? -1 : metricsServer.port(),
+        server.grpcPort(),
+        server.metricsPort(),
         core.hosted(),
         local.adminDir());
-    return new TrustbridgeServer(
-        datastore,
-        keys,
-        intermediateKeys,
-        grpc,
-        health,
-        metricsServer,
-        maintenance,
-        local.adminDir(),
-        core.authorities(),
-        distribution.federation(),
-        endpoints,
-        local.identities(),
-        maintenanceTask,
-        callExecutors);
+    return server;
   }
 
   /**
