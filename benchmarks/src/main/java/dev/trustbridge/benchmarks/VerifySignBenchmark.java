@@ -60,7 +60,7 @@ public class VerifySignBenchmark {
     return fixture.verifyAndSign(nextIndex());
   }
 
-  /** The real builder: bare sign plus the profile check that re-verifies the new leaf. */
+  /** The real builder: bare sign plus the profile check of the new leaf (not its signature). */
   @Benchmark
   public X509Certificate builder() {
     return fixture.build(nextIndex());

@@ -45,8 +45,9 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
  * Shared by the JMH benchmark and the loop that {@link IssuanceLoad} runs after its load.
  *
  * <p>"Bare sign" builds the same leaf template as {@link X509SvidBuilder} and signs it, nothing
- * more; {@link #build} is the real builder, which also re-verifies the signature it has just made
- * ({@link X509SvidProfileChecker#checkLeaf}).
+ * more; {@link #build} is the real builder, which also checks the leaf's profile but not its
+ * signature again (the in-memory key signs in process and {@link IssuingCa} tested it against the
+ * CA certificate), as the server does unless {@code svid.verify_leaf_signatures} is set.
  */
 final class VerifySignFixture {
   private static final Clock CLOCK = Clock.systemUTC();
@@ -132,7 +133,10 @@ final class VerifySignFixture {
         .build();
   }
 
-  /** The profile check (including a signature verify) that the server runs on every leaf. */
+  /**
+   * The public profile check, which verifies the leaf's signature too: what the server runs on
+   * every leaf with {@code svid.verify_leaf_signatures: true}.
+   */
   SpiffeId checkLeaf(X509Certificate leaf) {
     return X509SvidProfileChecker.checkLeaf(leaf, ca.certificate());
   }

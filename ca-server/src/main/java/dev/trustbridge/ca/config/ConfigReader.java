@@ -358,9 +358,12 @@ final class ConfigReader {
     List<KeyType> allowedKeyTypes =
         n.get("allowed_key_types")
             .nonEmptyList(e -> e.required(ValueType.KEY_TYPE), List.of(KeyType.values()));
+    Boolean verifyLeafSignatures = n.get("verify_leaf_signatures").bool(false);
     checkNotLonger(n, "default_ttl", defaultTtl, "max_ttl", maxTtl);
     return n.build(
-        () -> new SvidConfig(defaultTtl, maxTtl, ttlOverMax, Set.copyOf(allowedKeyTypes)));
+        () ->
+            new SvidConfig(
+                defaultTtl, maxTtl, ttlOverMax, Set.copyOf(allowedKeyTypes), verifyLeafSignatures));
   }
 
   /** Reports {@code shortKey} if its duration exceeds {@code longKey}'s. */

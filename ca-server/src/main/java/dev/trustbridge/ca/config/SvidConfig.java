@@ -13,9 +13,15 @@ import java.util.Set;
  * @param maxTtl the longest lifetime given; at least {@code defaultTtl}
  * @param ttlOverMax what happens when a caller asks for more than {@code maxTtl}
  * @param allowedKeyTypes the key types a CSR may carry; not empty
+ * @param verifyLeafSignatures whether each leaf's signature is verified before it leaves, although
+ *     the key that made it signs in this process and was tested against its certificate
  */
 public record SvidConfig(
-    Duration defaultTtl, Duration maxTtl, TtlOverMax ttlOverMax, Set<KeyType> allowedKeyTypes) {
+    Duration defaultTtl,
+    Duration maxTtl,
+    TtlOverMax ttlOverMax,
+    Set<KeyType> allowedKeyTypes,
+    boolean verifyLeafSignatures) {
   static final Duration DEFAULT_DEFAULT_TTL = Duration.ofHours(1);
   static final Duration DEFAULT_MAX_TTL = Duration.ofHours(24);
   static final Set<KeyType> ALL_KEY_TYPES = Set.copyOf(EnumSet.allOf(KeyType.class));

@@ -40,9 +40,17 @@ public final class X509SvidIssuer {
     CLAMP
   }
 
-  /** Leaf lifetime rules of one trust domain. */
+  /**
+   * Leaf rules of one trust domain: lifetimes, key types, and whether each leaf's signature is
+   * verified again although its in-process key was tested against the CA certificate ({@link
+   * X509SvidBuilder#verifySignature}).
+   */
   public record LeafPolicy(
-      Duration defaultTtl, Duration maxTtl, TtlOverMax overMax, Set<KeyType> allowedKeyTypes) {
+      Duration defaultTtl,
+      Duration maxTtl,
+      TtlOverMax overMax,
+      Set<KeyType> allowedKeyTypes,
+      boolean verifySignature) {
     public LeafPolicy {
       Objects.requireNonNull(overMax, "overMax");
       allowedKeyTypes = Set.copyOf(allowedKeyTypes);
@@ -167,14 +175,16 @@ public final class X509SvidIssuer {
       }
       Duration ttl = ttl(policy, grant.ttl(), requestedTtl);
       TrustDomainAuthority.Signer signer = authorities.get(td).signer();
-      // build() checks what it signed (X509SvidProfileChecker.checkLeaf: profile, issuer and
-      // signature) and throws INTERNAL on any violation, so the leaf is not checked again here.
+      // build() checks what it signed (X509SvidProfileChecker.checkLeaf: profile, issuer, and the
+      // signature where the policy or the key asks) and throws INTERNAL on any violation, so the
+      // leaf is not checked again here.
       X509Certificate leaf =
           X509SvidBuilder.newBuilder(signer.ca(), clock)
               .spiffeId(grant.spiffeId())
               .publicKey(validated.publicKey())
               .dnsNames(grant.dnsNames())
               .ttl(ttl)
+              .verifySignature(policy.verifySignature())
               .build();
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(leaf);

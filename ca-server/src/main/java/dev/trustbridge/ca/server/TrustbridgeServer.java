@@ -626,7 +626,8 @@ public final class TrustbridgeServer implements AutoCloseable {
         svid.ttlOverMax() == SvidConfig.TtlOverMax.CLAMP
             ? X509SvidIssuer.TtlOverMax.CLAMP
             : X509SvidIssuer.TtlOverMax.REJECT,
-        svid.allowedKeyTypes());
+        svid.allowedKeyTypes(),
+        svid.verifyLeafSignatures());
   }
 
   static void createPrivateDirectory(Path dir) {

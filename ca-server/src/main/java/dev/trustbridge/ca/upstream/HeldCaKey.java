@@ -74,6 +74,11 @@ final class HeldCaKey implements CaKey {
   }
 
   @Override
+  public boolean signsInProcess() {
+    return true;
+  }
+
+  @Override
   public byte[] sign(byte[] data) {
     Objects.requireNonNull(data, "data");
     try {

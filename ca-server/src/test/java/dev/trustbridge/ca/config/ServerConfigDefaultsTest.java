@@ -47,7 +47,8 @@ class ServerConfigDefaultsTest {
                     Duration.ofHours(1),
                     Duration.ofHours(24),
                     SvidConfig.TtlOverMax.REJECT,
-                    EnumSet.allOf(KeyType.class)))),
+                    EnumSet.allOf(KeyType.class),
+                    false))),
         config.trustDomains());
     assertEquals(
         new AuthnConfig(

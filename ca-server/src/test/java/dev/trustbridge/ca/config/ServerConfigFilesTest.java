@@ -79,12 +79,14 @@ class ServerConfigFilesTest {
             Duration.ofHours(12),
             Duration.ofHours(24),
             SvidConfig.TtlOverMax.CLAMP,
-            Set.of(KeyType.EC_P256, KeyType.EC_P384, KeyType.RSA_2048)),
+            Set.of(KeyType.EC_P256, KeyType.EC_P384, KeyType.RSA_2048),
+            true),
         prodTd.svid());
     TrustDomainConfig stagingTd = config.trustDomain(staging).orElseThrow();
     assertEquals(KeyType.RSA_3072, stagingTd.ca().keyType());
     assertEquals(Set.of(KeyType.EC_P256), stagingTd.svid().allowedKeyTypes());
     assertEquals(SvidConfig.TtlOverMax.REJECT, stagingTd.svid().ttlOverMax());
+    assertFalse(stagingTd.svid().verifyLeafSignatures());
 
     assertEquals(
         new JoinTokenConfig(Duration.ofMinutes(15), Duration.ofHours(2)),

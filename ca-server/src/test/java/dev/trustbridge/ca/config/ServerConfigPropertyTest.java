@@ -48,6 +48,7 @@ class ServerConfigPropertyTest {
           "max_ttl",
           "ttl_over_max",
           "allowed_key_types",
+          "verify_leaf_signatures",
           "authn",
           "join_tokens",
           "jwt_issuers",

@@ -158,6 +158,10 @@ class ServerConfigValidationTest {
             "unknownTtlOverMax_isRejected",
             TD + "    svid:\n      ttl_over_max: truncate\n",
             "trust_domains[0].svid.ttl_over_max: must be one of reject, clamp"),
+        Arguments.of(
+            "verifyLeafSignaturesNotBoolean_isRejected",
+            TD + "    svid:\n      verify_leaf_signatures: \"yes\"\n",
+            "trust_domains[0].svid.verify_leaf_signatures: must be true or false, not a string"),
         // Lifetimes
         Arguments.of(
             "svidDefaultTtlAboveMaxTtl_isRejected",

@@ -104,7 +104,7 @@ class X509SvidIssuerTest {
       TtlOverMax overMax, Set<KeyType> allowed, dev.trustbridge.ca.audit.AuditLog audit) {
     return new X509SvidIssuer(
         Map.of(TD, authority),
-        Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, overMax, allowed)),
+        Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, overMax, allowed, false)),
         new Authorizer(datastore.entries(), Set.of(TD), Set.of(ZTUNNEL)),
         new CsrValidator(65536, EnumSet.allOf(KeyType.class), a -> Signature.getInstance(a, BC)),
         audit,

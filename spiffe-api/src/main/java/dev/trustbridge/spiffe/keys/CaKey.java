@@ -29,4 +29,15 @@ public interface CaKey {
    *     backend holding the key cannot be reached
    */
   byte[] sign(byte[] data);
+
+  /**
+   * True if this key signs in this process, from private key material this JVM holds, with no
+   * device or remote service between the caller and the signature (the in-memory and encrypted-file
+   * backends). {@link dev.trustbridge.spiffe.svid.IssuingCa} tests such a key once against its
+   * certificate, by signing and verifying a probe, and the leaves it then signs are not verified
+   * one by one unless asked; the signatures of any other key are verified every time.
+   */
+  default boolean signsInProcess() {
+    return false;
+  }
 }

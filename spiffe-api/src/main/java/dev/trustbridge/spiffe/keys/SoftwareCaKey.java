@@ -49,6 +49,11 @@ final class SoftwareCaKey implements CaKey {
   }
 
   @Override
+  public boolean signsInProcess() {
+    return true;
+  }
+
+  @Override
   public byte[] sign(byte[] data) {
     Objects.requireNonNull(data, "data");
     PrivateKey key = privateKey;

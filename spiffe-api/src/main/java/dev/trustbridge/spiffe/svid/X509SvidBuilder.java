@@ -50,7 +50,11 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
  * <p>Setters refuse bad input at once with a {@link TrustbridgeException} of code {@code
  * INVALID_ARGUMENT} whose message is one of the constants below; {@link #build()} then runs {@link
  * X509SvidProfileChecker#checkLeaf} on the result, so a bug here surfaces as an {@code INTERNAL}
- * {@link SvidProfileException} rather than as a bad certificate.
+ * {@link SvidProfileException} rather than as a bad certificate. The leaf's signature is verified
+ * too when the issuer's key signs outside this process (an HSM, Vault) or when {@link
+ * #verifySignature(boolean)} asks; a key that signs in process was tested against the issuer's
+ * certificate once, when its {@link IssuingCa} was made, and a verification per leaf would cost
+ * about as much as the signature itself.
  *
  * <pre>{@code
  * X509Certificate leaf = X509SvidBuilder.newBuilder(issuingCa, clock)
@@ -137,6 +141,7 @@ public final class X509SvidBuilder {
   private Optional<Duration> ttl = Optional.empty();
   private Duration backdate = DEFAULT_BACKDATE;
   private SecureRandom random;
+  private boolean verifySignature;
 
   private X509SvidBuilder(IssuingCa issuer, Clock clock) {
     this.issuer = issuer;
@@ -239,6 +244,16 @@ public final class X509SvidBuilder {
   }
 
   /**
+   * Verifies the new leaf's signature with the issuer's public key even when the issuer's key signs
+   * in process, as Go's {@code x509.CreateCertificate} does for every certificate: a guard against
+   * a computation fault in the signer. Off unless set.
+   */
+  public X509SvidBuilder verifySignature(boolean verify) {
+    this.verifySignature = verify;
+    return this;
+  }
+
+  /**
    * Signs the leaf with the issuer's key and checks it against the producer profile.
    *
    * @throws TrustbridgeException {@code INVALID_ARGUMENT} if a required field is missing or the
@@ -260,7 +275,7 @@ public final class X509SvidBuilder {
     byte[] signatureAlgorithm = SIGNATURE_ALGORITHMS.get(issuer.key().keyType());
     byte[] tbs = tbsCertificate(serial, validity, issuerFacts, signatureAlgorithm);
     X509Certificate leaf = Issuance.sign(tbs, issuer.key(), signatureAlgorithm);
-    X509SvidProfileChecker.checkLeaf(leaf, issuerFacts);
+    X509SvidProfileChecker.checkLeaf(leaf, issuerFacts, verifySignature || !issuer.keyTested());
     return leaf;
   }
 

@@ -15,6 +15,11 @@ abstract class EncryptedFileKeyManagerContract extends KeyManagerContractTest {
   abstract CryptoProviders providers();
 
   @Override
+  protected boolean signsInProcess() {
+    return true;
+  }
+
+  @Override
   protected KeyManager newKeyManager() {
     return open(temp.resolve("keys-" + managers++));
   }

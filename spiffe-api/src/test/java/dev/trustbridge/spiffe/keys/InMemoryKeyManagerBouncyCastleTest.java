@@ -5,6 +5,11 @@ import java.util.Optional;
 /** The key manager contract for {@link InMemoryKeyManager} with Bouncy Castle only. */
 class InMemoryKeyManagerBouncyCastleTest extends KeyManagerContractTest {
   @Override
+  protected boolean signsInProcess() {
+    return true;
+  }
+
+  @Override
   protected KeyManager newKeyManager() {
     return new InMemoryKeyManager(CryptoProviders.bouncyCastleOnly());
   }

@@ -66,6 +66,12 @@ public abstract class KeyManagerContractTest {
   /** A new, empty key manager. Called once per test, possibly more. */
   protected abstract KeyManager newKeyManager();
 
+  /**
+   * Whether this backend's keys sign in this process ({@link CaKey#signsInProcess()}). Each backend
+   * must say: a key that claims it wrongly has its leaves' signatures go unverified.
+   */
+  protected abstract boolean signsInProcess();
+
   /** The key types this backend can generate; all by default. */
   protected Set<KeyType> supportedKeyTypes() {
     return EnumSet.allOf(KeyType.class);
@@ -125,6 +131,14 @@ public abstract class KeyManagerContractTest {
 
     assertTrue(verifyIndependently(key.publicKey(), KeyType.EC_P256, empty, key.sign(empty)));
     assertTrue(verifyIndependently(key.publicKey(), KeyType.EC_P256, large, key.sign(large)));
+  }
+
+  @Test
+  public void signsInProcess_isWhatTheBackendDeclares() {
+    KeyManager manager = newKeyManager();
+    CaKey generated = manager.generate("where-it-signs", KeyType.EC_P256);
+    assertEquals(signsInProcess(), generated.signsInProcess());
+    assertEquals(signsInProcess(), manager.find("where-it-signs").orElseThrow().signsInProcess());
   }
 
   @Test

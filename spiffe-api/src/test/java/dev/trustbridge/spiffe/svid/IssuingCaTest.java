@@ -35,6 +35,30 @@ class IssuingCaTest {
   }
 
   @Test
+  void issuingCa_inProcessKeyThatSignsWithAnotherKey_failsThePairwiseTest() {
+    // It shows the intermediate's public key, so only a signature can tell.
+    FaultyCaKey key = FaultyCaKey.signingWithAnotherKey(PKI.intermediateKey(), PKI.rootKey(), true);
+    assertInvalidArgument(IssuingCa.KEY_MISMATCH, () -> IssuingCa.of(PKI.intermediate(), key));
+  }
+
+  @Test
+  void issuingCa_inProcessKey_signsOneProbe() {
+    FaultyCaKey key = FaultyCaKey.failingAfter(PKI.intermediateKey(), true, Integer.MAX_VALUE);
+    IssuingCa.of(PKI.intermediate(), key);
+    assertEquals(1, key.signatures());
+  }
+
+  @Test
+  void issuingCa_keyOutsideTheProcess_isNotAskedToSign() {
+    // An HSM or Vault key: pairing must not cost a remote call; its signatures are checked each
+    // time instead.
+    FaultyCaKey key =
+        FaultyCaKey.signingWithAnotherKey(PKI.intermediateKey(), PKI.rootKey(), false);
+    IssuingCa.of(PKI.intermediate(), key);
+    assertEquals(0, key.signatures());
+  }
+
+  @Test
   void issuingCa_leafCertificate_isRejected() {
     TestCaKey leafKey = new TestCaKey("leaf", KeyType.EC_P256, TestKeys.pair(KeyType.EC_P256, 2));
     assertInvalidArgument(IssuingCa.NOT_A_CA, () -> IssuingCa.of(PKI.leaf(), leafKey));

@@ -13,6 +13,7 @@ import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.keys.KeyType;
 import java.math.BigInteger;
 import java.security.PublicKey;
+import java.security.SignatureException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,6 +75,58 @@ class X509SvidBuilderTest {
         CertificateFields.subjectKeyIdentifier(PKI.intermediate()).orElseThrow(),
         CertificateFields.authorityKeyIdentifier(leaf).orElseThrow());
     assertEquals(PKI.intermediate().getSubjectX500Principal(), leaf.getIssuerX500Principal());
+  }
+
+  @Test
+  void leafBuilder_keyOutsideTheProcessSigningWithAnotherKey_isCaughtBeforeTheLeafLeaves() {
+    FaultyCaKey key =
+        FaultyCaKey.signingWithAnotherKey(PKI.intermediateKey(), PKI.rootKey(), false);
+    X509SvidBuilder builder = withKey(key);
+    SvidProfileException e = assertThrows(SvidProfileException.class, builder::build);
+    assertEquals(X509SvidProfileChecker.SIGNATURE_INVALID, e.getMessage());
+  }
+
+  @Test
+  void leafBuilder_keyOutsideTheProcessWithAFault_isCaughtBeforeTheLeafLeaves() {
+    X509SvidBuilder builder = withKey(FaultyCaKey.failingAfter(PKI.intermediateKey(), false, 0));
+    SvidProfileException e = assertThrows(SvidProfileException.class, builder::build);
+    assertEquals(X509SvidProfileChecker.SIGNATURE_INVALID, e.getMessage());
+  }
+
+  @Test
+  void leafBuilder_inProcessKeyWithAFaultAfterItsTest_isCaughtWhenAskedToVerify() {
+    // Good for the pairwise test, faulty after it.
+    FaultyCaKey key = FaultyCaKey.failingAfter(PKI.intermediateKey(), true, 1);
+    X509SvidBuilder builder = withKey(key).verifySignature(true);
+    SvidProfileException e = assertThrows(SvidProfileException.class, builder::build);
+    assertEquals(X509SvidProfileChecker.SIGNATURE_INVALID, e.getMessage());
+  }
+
+  @Test
+  void leafBuilder_inProcessKeyWithAFaultAfterItsTest_isTrustedByDefault() {
+    // The trade made by default (docs/benchmarks.md): a key that signs in process is tested once,
+    // not per leaf. The other profile rules still run on the leaf.
+    FaultyCaKey key = FaultyCaKey.failingAfter(PKI.intermediateKey(), true, 1);
+    X509Certificate leaf = withKey(key).build();
+    assertThrows(
+        SignatureException.class,
+        () -> leaf.verify(PKI.intermediate().getPublicKey(), TestKeys.BC));
+  }
+
+  @Test
+  void leafBuilder_inProcessKey_signsTheProbeAndTheLeafOnly() {
+    FaultyCaKey key = FaultyCaKey.failingAfter(PKI.intermediateKey(), true, Integer.MAX_VALUE);
+    X509SvidBuilder builder = withKey(key);
+    X509Certificate leaf = builder.build();
+    assertEquals(2, key.signatures(), "the pairwise probe and the leaf");
+    assertEquals(TestPki.WORKLOAD, X509SvidProfileChecker.checkLeaf(leaf, PKI.intermediate()));
+  }
+
+  private static X509SvidBuilder withKey(FaultyCaKey key) {
+    return X509SvidBuilder.newBuilder(IssuingCa.of(PKI.intermediate(), key), CLOCK)
+        .spiffeId(TestPki.WORKLOAD)
+        .publicKey(P256)
+        .ttl(Duration.ofHours(1));
   }
 
   @Test

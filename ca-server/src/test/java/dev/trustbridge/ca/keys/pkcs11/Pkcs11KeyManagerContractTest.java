@@ -28,6 +28,11 @@ class Pkcs11KeyManagerContractTest extends KeyManagerContractTest {
   }
 
   @Override
+  protected boolean signsInProcess() {
+    return false;
+  }
+
+  @Override
   protected KeyManager newKeyManager() {
     return open(token.settings("contract-" + MANAGERS.incrementAndGet() + "/"));
   }
