@@ -16,6 +16,7 @@
 #   ASYNC_PROFILER   path of async-profiler's libasyncProfiler.so (from the Maven Central artifact
 #                    tools.profiler:async-profiler:4.2:jar:linux-x64): a CPU profile of the server
 #                    during the peak run's measured window, as collapsed stacks in the scratch dir
+#   PROFILE_EVENT [cpu]  what async-profiler samples: cpu, or alloc (where the heap goes)
 #   RATE             run only at this fixed rate (issuances/s), no peak run: for comparing tails
 #   KEEP=1           keep the scratch directory (config, data, logs)
 #   SCRATCH [/tmp]   where the scratch directory (and so the server's data_dir) goes; /dev/shm puts
@@ -129,7 +130,12 @@ if [[ -n ${RATE:-} ]]; then
   exit 0
 fi
 # The profile covers the measured window only: it starts when the warm-up ends.
-(sleep "${WARMUP%s}" && profiler "start,event=cpu,interval=1ms") &
+if [[ ${PROFILE_EVENT:-cpu} == cpu ]]; then
+  PROFILE_START="start,event=cpu,interval=1ms"
+else
+  PROFILE_START="start,event=$PROFILE_EVENT"
+fi
+(sleep "${WARMUP%s}" && profiler "$PROFILE_START") &
 load --label peak --micro "$MICRO" | tee "$WORK/peak.txt"
 profiler "stop,file=$WORK/profile.collapsed,collapsed"
 [[ -z ${ASYNC_PROFILER:-} ]] || echo "async-profiler stacks: $WORK/profile.collapsed"

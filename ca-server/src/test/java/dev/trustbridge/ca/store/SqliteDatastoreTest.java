@@ -68,6 +68,22 @@ class SqliteDatastoreTest extends DatastoreContractTest {
   }
 
   @Test
+  void sqlite_wal_isNotCheckpointedEveryThousandPages() throws Exception {
+    // About 2,500 pages of audit rows in 25 commits. With SQLite's default interval (1,000 pages)
+    // a commit would checkpoint and the WAL would start over, staying near 4 MB.
+    String detail = "x".repeat(3_000);
+    for (int commit = 0; commit < 25; commit++) {
+      List<AuditEvent> batch = new ArrayList<>();
+      for (int i = 0; i < 120; i++) {
+        batch.add(AuditEvent.of(T0, "test", "x509.sign", "spiffe://td/w" + i, "ok", detail));
+      }
+      store.auditLog().appendAll(batch);
+    }
+    long walBytes = Files.size(Path.of(file() + "-wal"));
+    assertTrue(walBytes > 8_000_000, "WAL of " + walBytes + " bytes");
+  }
+
+  @Test
   void sqlite_existingFileReadableByOthers_isNarrowedToOwnerOnly() throws Exception {
     store.close();
     Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r--r--"));
