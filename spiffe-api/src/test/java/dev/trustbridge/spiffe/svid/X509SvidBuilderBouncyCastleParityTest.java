@@ -2,6 +2,7 @@ package dev.trustbridge.spiffe.svid;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.spiffe.id.SpiffeId;
@@ -124,13 +125,15 @@ class X509SvidBuilderBouncyCastleParityTest {
   }
 
   @Test
-  void build_returnsTheJdksCertificateType() throws Exception {
+  void build_returnsTheJdksCertificateType_withoutPuttingItInTheJdksCache() throws Exception {
     TestPki pki = TestPki.create(TestPki.EXAMPLE, TestPki.nowClock());
     X509Certificate leaf = pki.leaf();
     CertificateFactory jdk = CertificateFactory.getInstance("X.509", "SUN");
+    // generateCertificate answers from its process-wide cache when it has seen the bytes before.
     Certificate parsed = jdk.generateCertificate(new ByteArrayInputStream(leaf.getEncoded()));
     assertEquals(parsed.getClass(), leaf.getClass());
     assertEquals(parsed, leaf);
+    assertNotSame(parsed, leaf);
   }
 
   enum NameSet {
