@@ -70,7 +70,7 @@ final class VerifySignFixture {
         new CsrValidator(
             65_536,
             EnumSet.allOf(KeyType.class),
-            providers::signature,
+            providers::verify,
             CsrValidator.KeyFactorySource.JDK);
     CaKey key = new InMemoryKeyManager(providers).generate("bench-ca", KeyType.EC_P256);
     X509Certificate certificate =

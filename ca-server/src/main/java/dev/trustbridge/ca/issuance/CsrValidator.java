@@ -8,7 +8,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.Provider;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
@@ -29,9 +28,9 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * Checks a PKCS#10 certification request and extracts the only thing issuance takes from it: the
  * public key. Subject, SANs and extensions in the request are ignored.
  *
- * <p>The signature is verified once, with a plain {@link Signature} of the chosen provider over the
- * DER of the CertificationRequestInfo, after the algorithm has been checked against the key type.
- * (Bouncy Castle's content verifier would verify twice per call.)
+ * <p>The signature is verified once, by the chosen provider over the DER of the
+ * CertificationRequestInfo, after the algorithm has been checked against the key type. (Bouncy
+ * Castle's content verifier would verify twice per call.)
  */
 public final class CsrValidator {
   public static final String EMPTY = "CSR is empty";
@@ -45,10 +44,15 @@ public final class CsrValidator {
       "CSR signature algorithm does not match its key type";
   public static final String BAD_SIGNATURE = "CSR signature is invalid";
 
-  /** Creates a verifier for a JCA signature algorithm name from the chosen provider. */
+  /**
+   * Verifies a signature in a JCA signature algorithm with the chosen provider, as {@link
+   * dev.trustbridge.spiffe.keys.CryptoProviders#verify} does.
+   */
   @FunctionalInterface
-  public interface SignatureFactory {
-    Signature create(String jcaAlgorithm) throws GeneralSecurityException;
+  public interface SignatureVerifier {
+    /** True if {@code signature} is {@code key}'s valid {@code jcaAlgorithm} signature of data. */
+    boolean verify(String jcaAlgorithm, PublicKey key, byte[] data, byte[] signature)
+        throws GeneralSecurityException;
   }
 
   /**
@@ -92,11 +96,11 @@ public final class CsrValidator {
 
   private final int maxBytes;
   private final Set<KeyType> allowedKeyTypes;
-  private final SignatureFactory signatures;
+  private final SignatureVerifier signatures;
   private final KeyFactorySource keyFactories;
 
   /** Decodes public keys with Bouncy Castle and verifies with {@code signatures}. */
-  public CsrValidator(int maxBytes, Set<KeyType> allowedKeyTypes, SignatureFactory signatures) {
+  public CsrValidator(int maxBytes, Set<KeyType> allowedKeyTypes, SignatureVerifier signatures) {
     this(maxBytes, allowedKeyTypes, signatures, alg -> KeyFactory.getInstance(alg, KEY_PROVIDER));
   }
 
@@ -107,7 +111,7 @@ public final class CsrValidator {
   public CsrValidator(
       int maxBytes,
       Set<KeyType> allowedKeyTypes,
-      SignatureFactory signatures,
+      SignatureVerifier signatures,
       KeyFactorySource keyFactories) {
     this.keyFactories = Objects.requireNonNull(keyFactories, "keyFactories");
     if (maxBytes <= 0) {
@@ -247,10 +251,12 @@ public final class CsrValidator {
   private void verify(CertificationRequest request, PublicKey key, String algorithm) {
     boolean valid;
     try {
-      Signature signature = signatures.create(algorithm);
-      signature.initVerify(key);
-      signature.update(request.getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
-      valid = signature.verify(request.getSignature().getOctets());
+      valid =
+          signatures.verify(
+              algorithm,
+              key,
+              request.getCertificationRequestInfo().getEncoded(ASN1Encoding.DER),
+              request.getSignature().getOctets());
     } catch (GeneralSecurityException | IOException | RuntimeException e) {
       valid = false;
     }

@@ -408,7 +408,7 @@ public final class TrustbridgeServer implements AutoCloseable {
         new CsrValidator(
             core.config().grpc().maxCsrBytes(),
             EnumSet.allOf(KeyType.class),
-            core.providers()::signature,
+            core.providers()::verify,
             CsrValidator.KeyFactorySource.JDK);
     return new X509SvidIssuer(
         core.authorities(),

@@ -9,7 +9,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Objects;
@@ -82,10 +81,7 @@ final class HeldCaKey implements CaKey {
   public byte[] sign(byte[] data) {
     Objects.requireNonNull(data, "data");
     try {
-      Signature signer = providers.signature(type);
-      signer.initSign(privateKey);
-      signer.update(data);
-      return signer.sign();
+      return providers.sign(type, privateKey, data);
     } catch (GeneralSecurityException e) {
       throw new TrustbridgeException(
           ErrorCode.INTERNAL, "signing with plug-in CA key '" + id + "' (" + type + ") failed", e);

@@ -15,7 +15,7 @@ class CsrValidatorServerProvidersTest extends CsrValidatorTest {
       new CsrValidator(
           65536,
           EnumSet.allOf(KeyType.class),
-          PROVIDERS::signature,
+          PROVIDERS::verify,
           CsrValidator.KeyFactorySource.JDK);
 
   @Override

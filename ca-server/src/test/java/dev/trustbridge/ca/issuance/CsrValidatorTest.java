@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.trustbridge.ca.issuance.CsrValidator.ValidatedCsr;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
+import dev.trustbridge.spiffe.keys.CryptoProviders;
 import dev.trustbridge.spiffe.keys.KeyType;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.EnumSet;
 import java.util.Set;
@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CsrValidatorTest {
   private static final Provider BC = new BouncyCastleProvider();
   private static final CsrValidator VALIDATOR =
-      new CsrValidator(65536, EnumSet.allOf(KeyType.class), alg -> Signature.getInstance(alg, BC));
+      new CsrValidator(
+          65536, EnumSet.allOf(KeyType.class), CryptoProviders.bouncyCastleOnly()::verify);
 
   /** The validator under test; a subclass runs every case with the server's providers. */
   CsrValidator validator() {
@@ -113,7 +114,8 @@ class CsrValidatorTest {
   @Test
   void validate_keyTypeNotAllowedByConfiguration_isRejected() throws Exception {
     CsrValidator ecOnly =
-        new CsrValidator(65536, Set.of(KeyType.EC_P256), alg -> Signature.getInstance(alg, BC));
+        new CsrValidator(
+            65536, Set.of(KeyType.EC_P256), CryptoProviders.bouncyCastleOnly()::verify);
     byte[] request = csr(keyPair("Ed25519", null), "Ed25519");
     assertInvalid(String.format(CsrValidator.KEY_TYPE_DISABLED, KeyType.ED25519), request, ecOnly);
   }

@@ -21,6 +21,7 @@ import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.id.TrustDomain;
+import dev.trustbridge.spiffe.keys.CryptoProviders;
 import dev.trustbridge.spiffe.keys.KeyType;
 import dev.trustbridge.spiffe.svid.VerifiedX509Svid;
 import dev.trustbridge.spiffe.svid.X509SvidProfileChecker;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -106,7 +106,8 @@ class X509SvidIssuerTest {
         Map.of(TD, authority),
         Map.of(TD, new LeafPolicy(DEFAULT_TTL, MAX_TTL, overMax, allowed, false)),
         new Authorizer(datastore.entries(), Set.of(TD), Set.of(ZTUNNEL)),
-        new CsrValidator(65536, EnumSet.allOf(KeyType.class), a -> Signature.getInstance(a, BC)),
+        new CsrValidator(
+            65536, EnumSet.allOf(KeyType.class), CryptoProviders.bouncyCastleOnly()::verify),
         audit,
         clock,
         metrics);

@@ -4,13 +4,18 @@ import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.PublicKey;
+import java.security.Security;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
@@ -40,6 +45,15 @@ import org.conscrypt.Conscrypt;
  */
 public final class CryptoProviders {
   private static final System.Logger LOG = System.getLogger(CryptoProviders.class.getName());
+
+  /** Conscrypt's ECDSA over a digest the caller computed; see {@link #verify}. */
+  private static final String RAW_ECDSA = "NONEwithECDSA";
+
+  private static final Map<String, String> ECDSA_DIGESTS =
+      Map.of(
+          "SHA256withECDSA", "SHA-256",
+          "SHA384withECDSA", "SHA-384",
+          "SHA512withECDSA", "SHA-512");
 
   private final Provider bouncyCastle;
   private final Provider conscrypt; // null when not in use
@@ -90,6 +104,75 @@ public final class CryptoProviders {
   /** A new, uninitialized {@link Signature} for the algorithm a key type signs with. */
   public Signature signature(KeyType type) {
     return signature(Objects.requireNonNull(type, "type").jcaSignatureAlgorithm());
+  }
+
+  /**
+   * Signs {@code data} with {@code key} in {@code type}'s signature algorithm, with the provider
+   * {@link #signature(KeyType)} would use. The signature is the one that algorithm defines (for
+   * ECDSA a DER {@code Ecdsa-Sig-Value}), whatever the route taken; see {@link #verify}.
+   *
+   * @throws GeneralSecurityException if the key does not fit the algorithm or the provider fails
+   */
+  public byte[] sign(KeyType type, PrivateKey key, byte[] data) throws GeneralSecurityException {
+    String algorithm = Objects.requireNonNull(type, "type").jcaSignatureAlgorithm();
+    return loaded(algorithm, Objects.requireNonNull(key, "key"), data).sign();
+  }
+
+  /**
+   * True if {@code signature} is a valid {@code jcaAlgorithm} signature of {@code data} by {@code
+   * key}; false if it is not, a malformed signature included.
+   *
+   * <p>ECDSA with SHA-2 on Conscrypt is computed as a JDK digest of {@code data} followed by
+   * Conscrypt's {@code NONEwithECDSA} over that digest: the same mathematics and the same strict
+   * DER signature parsing as {@code SHA256withECDSA}, without the two native digest contexts that
+   * Conscrypt's combined signature allocates per call. Each of those is released by a finalizer,
+   * and under load their number lengthened every young GC pause (docs/benchmarks.md). {@link #sign}
+   * takes the same route.
+   *
+   * @throws GeneralSecurityException if the key does not fit the algorithm
+   */
+  public boolean verify(String jcaAlgorithm, PublicKey key, byte[] data, byte[] signature)
+      throws GeneralSecurityException {
+    Objects.requireNonNull(jcaAlgorithm, "jcaAlgorithm");
+    Objects.requireNonNull(signature, "signature");
+    Signature verifier = loaded(jcaAlgorithm, Objects.requireNonNull(key, "key"), data);
+    try {
+      return verifier.verify(signature);
+    } catch (SignatureException malformed) {
+      return false;
+    }
+  }
+
+  /** A signature initialized with {@code key} (private: to sign) that has been given the data. */
+  private Signature loaded(String jcaAlgorithm, Key key, byte[] data)
+      throws GeneralSecurityException {
+    Objects.requireNonNull(data, "data");
+    Optional<String> digest = prehashDigest(jcaAlgorithm);
+    Signature signature =
+        digest.isPresent() ? Signature.getInstance(RAW_ECDSA, conscrypt) : signature(jcaAlgorithm);
+    if (key instanceof PrivateKey privateKey) {
+      signature.initSign(privateKey);
+    } else {
+      signature.initVerify((PublicKey) key);
+    }
+    signature.update(digest.isPresent() ? digest(digest.get(), data) : data);
+    return signature;
+  }
+
+  /** The digest to compute in Java for {@code jcaAlgorithm}, if it takes the prehashed route. */
+  private Optional<String> prehashDigest(String jcaAlgorithm) {
+    String digest = ECDSA_DIGESTS.get(jcaAlgorithm);
+    if (digest == null
+        || conscrypt == null
+        || signatureProvider(jcaAlgorithm) != conscrypt
+        || signatureProvider(RAW_ECDSA) != conscrypt) {
+      return Optional.empty();
+    }
+    return Optional.of(digest);
+  }
+
+  private static byte[] digest(String algorithm, byte[] data) throws NoSuchAlgorithmException {
+    return MessageDigest.getInstance(algorithm, JdkDigests.SUN).digest(data);
   }
 
   /**
@@ -235,6 +318,19 @@ public final class CryptoProviders {
   private static final class BouncyCastleHolder {
     // One instance per process: building it registers hundreds of services and takes a while.
     static final Provider INSTANCE = new BouncyCastleProvider();
+  }
+
+  private static final class JdkDigests {
+    // SHA-2 in the JDK runs on the CPU's SHA instructions; named so no installed provider wins.
+    static final Provider SUN = sunProvider();
+
+    private static Provider sunProvider() {
+      Provider sun = Security.getProvider("SUN");
+      if (sun == null) {
+        throw new IllegalStateException("the JDK's SUN provider is not available");
+      }
+      return sun;
+    }
   }
 
   private static final class BouncyCastleOnly {

@@ -5,7 +5,6 @@ import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.Objects;
 
 /**
@@ -62,12 +61,7 @@ final class SoftwareCaKey implements CaKey {
           ErrorCode.FAILED_PRECONDITION, "key '" + id + "' has been deleted");
     }
     try {
-      // A new Signature per call: JCA Signature objects are not thread safe, and creating one is
-      // cheap next to the signing itself.
-      Signature signer = providers.signature(type);
-      signer.initSign(key);
-      signer.update(data);
-      return signer.sign();
+      return providers.sign(type, key, data);
     } catch (GeneralSecurityException e) {
       throw new TrustbridgeException(
           ErrorCode.INTERNAL, "signing with key '" + id + "' (" + type + ") failed", e);

@@ -7,7 +7,6 @@ import dev.trustbridge.spiffe.keys.CaKey;
 import dev.trustbridge.spiffe.keys.CryptoProviders;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Objects;
@@ -87,10 +86,9 @@ public final class IssuingCa {
   private static boolean signsForCertificate(CaKey key, X509Certificate certificate) {
     byte[] signature = key.sign(PROBE);
     try {
-      Signature verifier = CryptoProviders.detect().signature(key.keyType());
-      verifier.initVerify(certificate.getPublicKey());
-      verifier.update(PROBE);
-      return verifier.verify(signature);
+      return CryptoProviders.detect()
+          .verify(
+              key.keyType().jcaSignatureAlgorithm(), certificate.getPublicKey(), PROBE, signature);
     } catch (GeneralSecurityException | RuntimeException e) {
       // A signature the provider cannot even parse does not verify.
       return false;

@@ -1,12 +1,16 @@
 package dev.trustbridge.spiffe.keys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.Provider;
@@ -14,12 +18,15 @@ import java.security.PublicKey;
 import java.security.Security;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class CryptoProvidersTest {
@@ -141,6 +148,95 @@ class CryptoProvidersTest {
       assertTrue(verifier.verify(signature));
       assertTrue(
           KeyManagerContractTest.verifyIndependently(keys.getPublic(), type, data, signature));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(KeyType.class)
+  void sign_isVerifiedByAPlainSignatureOfBouncyCastle(KeyType type) throws Exception {
+    for (CryptoProviders providers : all()) {
+      KeyPair keys = providers.keyPairGenerator(type).generateKeyPair();
+      PrivateKey signingKey = providers.toSigningKey(type, keys.getPrivate());
+      byte[] data = "to be signed".getBytes(StandardCharsets.US_ASCII);
+
+      byte[] signature = providers.sign(type, signingKey, data);
+
+      assertTrue(
+          KeyManagerContractTest.verifyIndependently(keys.getPublic(), type, data, signature));
+      assertFalse(
+          KeyManagerContractTest.verifyIndependently(
+              keys.getPublic(), type, "other".getBytes(StandardCharsets.US_ASCII), signature));
+    }
+  }
+
+  /** ECDSA's digest and curve vary independently in a CSR: every pairing verifies, and only it. */
+  @ParameterizedTest
+  @CsvSource({
+    "EC_P256, SHA256withECDSA",
+    "EC_P256, SHA384withECDSA",
+    "EC_P256, SHA512withECDSA",
+    "EC_P384, SHA256withECDSA",
+    "EC_P384, SHA384withECDSA",
+    "EC_P384, SHA512withECDSA",
+    "RSA_2048, SHA256withRSA",
+    "RSA_2048, SHA512withRSA",
+    "ED25519, Ed25519"
+  })
+  void verify_aPlainSignatureOfBouncyCastle_isTrueForItsDataOnly(KeyType type, String algorithm)
+      throws Exception {
+    byte[] data = new byte[1000];
+    new Random(7).nextBytes(data);
+    KeyPair keys = CryptoProviders.bouncyCastleOnly().keyPairGenerator(type).generateKeyPair();
+    Signature signer =
+        Signature.getInstance(algorithm, CryptoProviders.bouncyCastleOnly().bouncyCastle());
+    signer.initSign(keys.getPrivate());
+    signer.update(data);
+    byte[] signature = signer.sign();
+    byte[] otherData = data.clone();
+    otherData[999] ^= 1;
+    PublicKey otherKey =
+        CryptoProviders.bouncyCastleOnly().keyPairGenerator(type).generateKeyPair().getPublic();
+
+    for (CryptoProviders providers : all()) {
+      assertTrue(
+          providers.verify(algorithm, keys.getPublic(), data, signature), providers.describe());
+      assertFalse(providers.verify(algorithm, keys.getPublic(), otherData, signature));
+      assertFalse(providers.verify(algorithm, otherKey, data, signature));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = KeyType.class,
+      names = {"EC_P256", "RSA_2048", "ED25519"})
+  void verify_malformedSignature_isFalse(KeyType type) throws Exception {
+    for (CryptoProviders providers : all()) {
+      KeyPair keys = providers.keyPairGenerator(type).generateKeyPair();
+      byte[] data = {1, 2, 3};
+      byte[] signature =
+          providers.sign(type, providers.toSigningKey(type, keys.getPrivate()), data);
+      String algorithm = type.jcaSignatureAlgorithm();
+
+      for (byte[] malformed :
+          List.of(
+              new byte[0],
+              new byte[] {0x30},
+              Arrays.copyOf(signature, signature.length - 1),
+              Arrays.copyOf(signature, signature.length + 1),
+              new byte[signature.length])) {
+        assertFalse(providers.verify(algorithm, keys.getPublic(), data, malformed));
+      }
+    }
+  }
+
+  @Test
+  void verify_keyOfAnotherAlgorithm_isRefused() {
+    for (CryptoProviders providers : all()) {
+      PublicKey rsa = providers.keyPairGenerator(KeyType.RSA_2048).generateKeyPair().getPublic();
+
+      assertThrows(
+          InvalidKeyException.class,
+          () -> providers.verify("SHA256withECDSA", rsa, new byte[] {1}, new byte[] {0x30, 0}));
     }
   }
 
