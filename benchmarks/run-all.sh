@@ -42,7 +42,8 @@ done
 printf '%-12s %10s %9s %9s %9s %12s %8s\n' cfssl "$CFSSL" "$(value cfssl p50_ms)" \
   "$(value cfssl p99_ms)" "$(value cfssl p999_ms)" "$(value cfssl server_cpu_ms_per_certificate)" \
   "$(value cfssl server_vmhwm_mb)"
-echo "bare verify+sign in-process: $BARE_US us (verify $(value peak verify_us) + sign $(value peak sign_us))"
+echo "bare verify+sign in-process: $BARE_US us (verify $(value peak verify_us) + sign $(value peak sign_us));" \
+  "server CPU over CSR verify + X509SvidBuilder: $(value peak server_cpu_over_verify_build)x"
 echo
 echo "targets:"
 echo "  issuances/s > cfssl in the same run ($PEAK vs $CFSSL): $(verdict "$PEAK > $CFSSL")"

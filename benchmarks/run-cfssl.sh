@@ -5,13 +5,13 @@
 #
 #   benchmarks/run-cfssl.sh
 #
-# Environment: DURATION [30s]  WARMUP [20s]  CONCURRENCY [64] (wrk connections)  THREADS [2]
+# Environment: DURATION [30s]  WARMUP [60s]  CONCURRENCY [64] (wrk connections)  THREADS [2]
 #              RESULTS [mktemp] (key=value lines appended)  KEEP=1 (keep the scratch directory)
 # Installs golang-cfssl and wrk with apt-get when missing.
 set -euo pipefail
 
 DURATION=${DURATION:-30s}
-WARMUP=${WARMUP:-20s}
+WARMUP=${WARMUP:-60s}
 CONCURRENCY=${CONCURRENCY:-64}
 THREADS=${THREADS:-2}
 

@@ -7,7 +7,7 @@
 #   benchmarks/run-issuance.sh
 #
 # Environment (defaults in brackets):
-#   DURATION [30s]  WARMUP [20s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [8s]
+#   DURATION [30s]  WARMUP [60s]  CONCURRENCY [64]  CHANNELS [2]  MICRO [12s]
 #   SERVER_JVM_OPTS ["-Xms256m -Xmx512m"]   extra flags for the server JVM, e.g. -XX:+UseParallelGC
 #   CLIENT_JVM_OPTS ["-Xmx512m"]
 #   SERVER_JAR [ca-server/target/trustbridge.jar]   another build of the server, for A/B runs
@@ -25,10 +25,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-30s}
-WARMUP=${WARMUP:-20s}
+WARMUP=${WARMUP:-60s}
 CONCURRENCY=${CONCURRENCY:-64}
 CHANNELS=${CHANNELS:-2}
-MICRO=${MICRO:-8s}
+MICRO=${MICRO:-12s}
 SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--Xms256m -Xmx512m}
 CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:--Xmx512m}
 SERVER_JAR=${SERVER_JAR:-$ROOT/ca-server/target/trustbridge.jar}

@@ -209,11 +209,19 @@ public final class IssuanceLoad {
         results.get("builder_us"),
         results.get("check_leaf_us"));
     if (results.containsKey("server_cpu_ms_per_issuance")) {
-      double ratio =
-          Double.parseDouble(results.get("server_cpu_ms_per_issuance")) * 1e6 / micro.bothNanos();
+      double serverNanos = Double.parseDouble(results.get("server_cpu_ms_per_issuance")) * 1e6;
+      double ratio = serverNanos / micro.bothNanos();
+      // The stricter reference: the certificate signed by X509SvidBuilder, which is cheaper than
+      // Bouncy Castle's builder although it also runs the profile check.
+      double strict = serverNanos / (micro.verifyNanos() + micro.builderNanos());
       results.put("server_cpu_over_verify_sign", fmt(ratio));
+      results.put("server_cpu_over_verify_build", fmt(strict));
       System.out.printf(
-          Locale.ROOT, "  server CPU per issuance = %.2f x bare verify+sign%n", ratio);
+          Locale.ROOT,
+          "  server CPU per issuance = %.2f x bare verify+sign; %.2f x CSR verify +"
+              + " X509SvidBuilder%n",
+          ratio,
+          strict);
     }
   }
 

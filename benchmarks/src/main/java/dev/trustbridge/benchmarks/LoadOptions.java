@@ -38,7 +38,7 @@ record LoadOptions(
         --rate R              fixed rate in calls/s (default: closed loop, as fast as possible)
         --server-pid PID      read the server's CPU time and memory from /proc/PID
         --csrs N              pre-made EC P-256 CSRs to cycle through (default 256)
-        --micro 8s            in-process verify+sign loop after the load; 0s to skip (default 8s)
+        --micro 12s           in-process verify+sign loop after the load; 0s to skip (default 12s)
         --micro-provider P    detect (the server's choice) or bouncycastle (default detect)
         --label TEXT          name of this run in the output (default: peak or rate-R)
         --results FILE        append key=value results to FILE
@@ -100,7 +100,7 @@ record LoadOptions(
             ? OptionalLong.of(Long.parseLong(values.get("--server-pid")))
             : OptionalLong.empty(),
         positive(values, "--csrs", "256"),
-        duration(values.getOrDefault("--micro", "8s")),
+        duration(values.getOrDefault("--micro", "12s")),
         values.getOrDefault("--micro-provider", "detect"),
         values.getOrDefault("--label", rate > 0 ? "rate-" + Math.round(rate) : "peak"),
         Optional.ofNullable(values.get("--results")).map(Path::of));
