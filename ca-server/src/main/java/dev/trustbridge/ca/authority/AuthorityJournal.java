@@ -4,6 +4,7 @@ import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
+import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -70,6 +71,23 @@ final class AuthorityJournal {
       String keyId,
       X509Certificate certificate,
       Optional<String> issuerId) {
+    return insert(id, kind, state, keyId, certificate, issuerId, List.of());
+  }
+
+  /**
+   * As {@link #insert(String, AuthorityKind, AuthorityState, String, X509Certificate, Optional)},
+   * keeping the upstream certificates between the CA and its root with it.
+   */
+  AuthorityRecord insert(
+      String id,
+      AuthorityKind kind,
+      AuthorityState state,
+      String keyId,
+      X509Certificate certificate,
+      Optional<String> issuerId,
+      List<X509Certificate> upstreamChain) {
+    ByteArrayOutputStream chainDer = new ByteArrayOutputStream();
+    upstreamChain.forEach(c -> chainDer.writeBytes(encoded(c)));
     Instant now = clock.instant();
     AuthorityRecord record =
         new AuthorityRecord(
@@ -82,7 +100,8 @@ final class AuthorityJournal {
             issuerId,
             certificate.getNotAfter().toInstant(),
             now,
-            now);
+            now,
+            chainDer.toByteArray());
     authorities.insert(record, event(now, "authority.prepare", record, certificate, ""));
     LOG.info(
         "prepared {} CA trust_domain={} id={} not_after={}",

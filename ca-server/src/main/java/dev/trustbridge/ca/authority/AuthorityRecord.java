@@ -3,12 +3,15 @@ package dev.trustbridge.ca.authority;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import java.io.ByteArrayInputStream;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -27,6 +30,9 @@ import java.util.Optional;
  * @param notAfter the end of its certificate's validity
  * @param createdAt when it was added to the journal
  * @param updatedAt when its state last changed (equal to {@code createdAt} until then)
+ * @param upstreamChainDer the certificates an upstream authority gave between this CA and its root,
+ *     in order from the one that issued it, DER-encoded back to back; empty when its issuer is the
+ *     root itself (every self-signed trust domain, and a Vault root issuer)
  */
 public record AuthorityRecord(
     String id,
@@ -38,9 +44,36 @@ public record AuthorityRecord(
     Optional<String> issuerId,
     Instant notAfter,
     Instant createdAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    byte[] upstreamChainDer) {
 
-  /** Checks the invariants and copies the certificate. */
+  /** A record without upstream certificates between it and its root. */
+  public AuthorityRecord(
+      String id,
+      TrustDomain trustDomain,
+      AuthorityKind kind,
+      AuthorityState state,
+      String keyId,
+      byte[] certificateDer,
+      Optional<String> issuerId,
+      Instant notAfter,
+      Instant createdAt,
+      Instant updatedAt) {
+    this(
+        id,
+        trustDomain,
+        kind,
+        state,
+        keyId,
+        certificateDer,
+        issuerId,
+        notAfter,
+        createdAt,
+        updatedAt,
+        new byte[0]);
+  }
+
+  /** Checks the invariants and copies the certificates. */
   public AuthorityRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -52,6 +85,7 @@ public record AuthorityRecord(
     Objects.requireNonNull(notAfter, "notAfter");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(updatedAt, "updatedAt");
+    Objects.requireNonNull(upstreamChainDer, "upstreamChainDer");
     if (id.isBlank()) {
       throw TrustbridgeException.invalidArgument("authority id must not be blank");
     }
@@ -62,6 +96,7 @@ public record AuthorityRecord(
       throw TrustbridgeException.invalidArgument("authority certificate must not be empty");
     }
     certificateDer = certificateDer.clone();
+    upstreamChainDer = upstreamChainDer.clone();
     notAfter = notAfter.truncatedTo(ChronoUnit.MILLIS);
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
     updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
@@ -74,6 +109,12 @@ public record AuthorityRecord(
   @Override
   public byte[] certificateDer() {
     return certificateDer.clone();
+  }
+
+  /** A copy of the upstream certificates above this CA, DER-encoded back to back. */
+  @Override
+  public byte[] upstreamChainDer() {
+    return upstreamChainDer.clone();
   }
 
   /**
@@ -91,10 +132,44 @@ public record AuthorityRecord(
     }
   }
 
+  /**
+   * The upstream certificates between this CA and its root, decoded, the one that issued it first;
+   * empty if there are none.
+   *
+   * @throws IllegalStateException if the stored bytes are not certificates (a corrupt journal)
+   */
+  public List<X509Certificate> upstreamChain() {
+    if (upstreamChainDer.length == 0) {
+      return List.of();
+    }
+    try {
+      List<X509Certificate> chain = new ArrayList<>();
+      for (Certificate c :
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(upstreamChainDer))) {
+        chain.add((X509Certificate) c);
+      }
+      return List.copyOf(chain);
+    } catch (CertificateException | ClassCastException e) {
+      throw new IllegalStateException(
+          "stored upstream chain of authority " + id + " is corrupt", e);
+    }
+  }
+
   /** This record in another state, changed at {@code at}. */
   public AuthorityRecord withState(AuthorityState newState, Instant at) {
     return new AuthorityRecord(
-        id, trustDomain, kind, newState, keyId, certificateDer, issuerId, notAfter, createdAt, at);
+        id,
+        trustDomain,
+        kind,
+        newState,
+        keyId,
+        certificateDer,
+        issuerId,
+        notAfter,
+        createdAt,
+        at,
+        upstreamChainDer);
   }
 
   @Override
@@ -109,15 +184,17 @@ public record AuthorityRecord(
         && issuerId.equals(other.issuerId)
         && notAfter.equals(other.notAfter)
         && createdAt.equals(other.createdAt)
-        && updatedAt.equals(other.updatedAt);
+        && updatedAt.equals(other.updatedAt)
+        && Arrays.equals(upstreamChainDer, other.upstreamChainDer);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
                 id, trustDomain, kind, state, keyId, issuerId, notAfter, createdAt, updatedAt)
-            * 31
-        + Arrays.hashCode(certificateDer);
+            * 961
+        + Arrays.hashCode(certificateDer) * 31
+        + Arrays.hashCode(upstreamChainDer);
   }
 
   @Override
@@ -143,6 +220,8 @@ public record AuthorityRecord(
         + createdAt
         + ", updatedAt="
         + updatedAt
-        + "]";
+        + ", upstreamChainDer="
+        + upstreamChainDer.length
+        + " bytes]";
   }
 }

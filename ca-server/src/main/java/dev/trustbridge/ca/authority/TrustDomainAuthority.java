@@ -390,7 +390,7 @@ public final class TrustDomainAuthority implements AutoCloseable {
     IssuingCa intermediateCa = IssuingCa.of(intermediate.certificate(), keys.of(intermediate));
     List<X509Certificate> chain = new ArrayList<>();
     chain.add(intermediateCa.certificate());
-    chain.addAll(upstreamRotation.chainAbove(intermediate.id()));
+    chain.addAll(upstreamRotation.chainAbove(intermediate));
     signer = new Signer(intermediateCa, List.copyOf(chain));
 
     // distinct(): an upstream root seen again after it retired has a second record.

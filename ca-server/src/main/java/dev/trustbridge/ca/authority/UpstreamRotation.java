@@ -40,8 +40,11 @@ final class UpstreamRotation {
   private final AuthorityKeys keys;
   private final Clock clock;
 
-  /** Upstream certificates between an intermediate and its root, by intermediate id (in memory). */
-  private final Map<String, List<X509Certificate>> upstreamChains = new ConcurrentHashMap<>();
+  /**
+   * The plug-in files' certificates between their CA and its root, by intermediate id, as last read
+   * from the files (which may correct them without changing the CA). Vault's are in the journal.
+   */
+  private final Map<String, List<X509Certificate>> fileChains = new ConcurrentHashMap<>();
 
   UpstreamRotation(
       TrustDomainAuthority.Settings settings,
@@ -56,9 +59,10 @@ final class UpstreamRotation {
     this.clock = clock;
   }
 
-  /** The upstream certificates to send after {@code intermediateId}'s own, if any are known. */
-  List<X509Certificate> chainAbove(String intermediateId) {
-    return upstreamChains.getOrDefault(intermediateId, List.of());
+  /** The upstream certificates to send after {@code intermediate}'s own, if there are any. */
+  List<X509Certificate> chainAbove(AuthorityRecord intermediate) {
+    List<X509Certificate> fromFiles = fileChains.get(intermediate.id());
+    return fromFiles != null ? fromFiles : intermediate.upstreamChain();
   }
 
   /**
@@ -148,8 +152,9 @@ final class UpstreamRotation {
                         AuthorityState.PREPARED,
                         ca.keyId(),
                         caCertificate,
-                        Optional.of(anchor.id())));
-    upstreamChains.put(intermediate.id(), ca.chain());
+                        Optional.of(anchor.id()),
+                        ca.chain()));
+    fileChains.put(intermediate.id(), ca.chain());
     if (intermediate.state() != AuthorityState.ACTIVE || anchor.state() != AuthorityState.ACTIVE) {
       activateUpstream(intermediate);
     }
@@ -196,14 +201,14 @@ final class UpstreamRotation {
     }
     List<AuthorityRecord> roots = recordUpstreamRoots(signed.roots());
     List<X509Certificate> chain = signed.chain();
-    upstreamChains.put(id, List.copyOf(chain.subList(0, chain.size() - 1)));
     return journal.insert(
         id,
         AuthorityKind.INTERMEDIATE,
         state,
         key.id(),
         signed.certificate(),
-        Optional.of(roots.get(0).id()));
+        Optional.of(roots.get(0).id()),
+        chain.subList(0, chain.size() - 1));
   }
 
   /**
@@ -244,9 +249,13 @@ final class UpstreamRotation {
     return out;
   }
 
-  /** False after a restart for an intermediate whose upstream chain had certificates in between. */
+  /**
+   * True if the journal can name every certificate between {@code intermediate} and its root: they
+   * were stored with it, or its issuer is a root record. (Intermediates stored before schema V5
+   * kept their upstream chain in memory only; after a restart such a one is not reused.)
+   */
   private boolean chainKnown(JournalView view, AuthorityRecord intermediate) {
-    if (upstreamChains.containsKey(intermediate.id())) {
+    if (intermediate.upstreamChainDer().length > 0) {
       return true;
     }
     X509Certificate certificate = intermediate.certificate();

@@ -25,10 +25,11 @@ import java.util.Optional;
 /** {@link AuthorityStore} on one table; a transition is one conditional UPDATE. */
 final class SqlAuthorityStore implements AuthorityStore {
   static final String DUPLICATE = "an authority with this id already exists";
+  private static final byte[] NO_CHAIN = new byte[0];
 
   private static final String SELECT =
       "SELECT id, trust_domain, kind, state, key_id, certificate_der, issuer_id, not_after,"
-          + " created_at, updated_at FROM authority";
+          + " created_at, updated_at, upstream_chain_der FROM authority";
 
   private final Database db;
 
@@ -53,8 +54,8 @@ final class SqlAuthorityStore implements AuthorityStore {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO authority (id, trust_domain, kind, state, key_id, certificate_der,"
-                      + " issuer_id, not_after, created_at, updated_at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                      + " issuer_id, not_after, created_at, updated_at, upstream_chain_der)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, record.id());
             ps.setString(2, record.trustDomain().name());
             ps.setString(3, record.kind().name());
@@ -69,6 +70,7 @@ final class SqlAuthorityStore implements AuthorityStore {
             ps.setLong(8, record.notAfter().toEpochMilli());
             ps.setLong(9, record.createdAt().toEpochMilli());
             ps.setLong(10, record.updatedAt().toEpochMilli());
+            ps.setBytes(11, record.upstreamChainDer());
             ps.executeUpdate();
           }
           audit(c, event);
@@ -264,7 +266,9 @@ final class SqlAuthorityStore implements AuthorityStore {
                 Optional.ofNullable(rs.getString(7)),
                 Instant.ofEpochMilli(rs.getLong(8)),
                 Instant.ofEpochMilli(rs.getLong(9)),
-                Instant.ofEpochMilli(rs.getLong(10))));
+                Instant.ofEpochMilli(rs.getLong(10)),
+                // sqlite-jdbc may read an empty BLOB as null.
+                Objects.requireNonNullElse(rs.getBytes(11), NO_CHAIN)));
       }
     }
     return records;

@@ -406,6 +406,35 @@ abstract class DatastoreContractTest {
   }
 
   @Test
+  void authority_upstreamChain_isStoredWithTheRecordAndKeptThroughTransitions() {
+    byte[] chain = "two certificates, back to back".getBytes(StandardCharsets.US_ASCII);
+    AuthorityRecord record =
+        new AuthorityRecord(
+            "vault-signed",
+            TD,
+            AuthorityKind.INTERMEDIATE,
+            AuthorityState.PREPARED,
+            "k",
+            CERT,
+            Optional.of("upstream-root"),
+            T0.plus(Duration.ofDays(10)),
+            T0,
+            T0,
+            chain);
+    authorities().insert(record);
+
+    assertEquals(record, authorities().get("vault-signed").orElseThrow());
+    assertArrayEquals(chain, authorities().get("vault-signed").orElseThrow().upstreamChainDer());
+    authorities()
+        .transition(
+            "vault-signed", AuthorityState.PREPARED, AuthorityState.ACTIVE, T0.plusSeconds(1));
+    assertArrayEquals(chain, authorities().list(TD).get(0).upstreamChainDer());
+    // A record without one reads back with none, not null.
+    authorities().insert(authority("plain", TD, AuthorityState.PREPARED, T0.plusSeconds(2)));
+    assertArrayEquals(new byte[0], authorities().get("plain").orElseThrow().upstreamChainDer());
+  }
+
+  @Test
   void authority_certificateBytes_changedByCallerAfterInsert_staySame() {
     byte[] der = CERT.clone();
     AuthorityRecord record =

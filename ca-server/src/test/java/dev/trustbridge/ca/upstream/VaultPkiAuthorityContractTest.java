@@ -76,12 +76,14 @@ class VaultPkiAuthorityContractTest {
   }
 
   private TrustDomainAuthority authority(Runnable onClose) {
+    return authority(Optional.empty(), onClose);
+  }
+
+  private TrustDomainAuthority authority(Optional<String> issuerRef, Runnable onClose) {
     VaultPki upstream =
         new VaultPki(
             VaultPkiUpstream.create(
-                session,
-                new VaultPkiUpstream.Settings("pki", Optional.empty(), INTERMEDIATE_TTL),
-                clock),
+                session, new VaultPkiUpstream.Settings("pki", issuerRef, INTERMEDIATE_TTL), clock),
             Optional.empty(),
             onClose);
     return fixture.initialized(upstream, fixture.keys());
@@ -124,6 +126,27 @@ class VaultPkiAuthorityContractTest {
     assertEquals(first.bundle().x509Authorities(), restarted.bundle().x509Authorities());
     assertEquals(first.signer().ca().certificate(), restarted.signer().ca().certificate());
     assertTrue(fixture.validates(fixture.issue(restarted), restarted.bundle()));
+  }
+
+  @Test
+  void intermediateIssuer_restartWithVaultDown_sendsTheWholeChainFromTheJournal() {
+    Optional<String> issuerRef = Optional.of(vault.pkiIntermediateIssuerName());
+    TrustDomainAuthority first = authority(issuerRef, () -> {});
+    X509Certificate ours = first.signer().ca().certificate();
+    assertEquals(List.of(ours, vault.pkiIntermediateCertificate()), first.signer().chain());
+    assertEquals(List.of(vault.pkiRootCertificate()), first.bundle().x509Authorities());
+    assertTrue(fixture.validates(fixture.issue(first), first.bundle()));
+    vault.stop();
+
+    TrustDomainAuthority restarted = authority(issuerRef, () -> {});
+
+    assertEquals(first.signer().chain(), restarted.signer().chain());
+    assertEquals(first.bundle().x509Authorities(), restarted.bundle().x509Authorities());
+    assertTrue(fixture.validates(fixture.issue(restarted), restarted.bundle()));
+    assertEquals(1, fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).size());
+    assertEquals(
+        List.of(vault.pkiIntermediateCertificate()),
+        fixture.journal(AuthorityKind.INTERMEDIATE, AuthorityState.ACTIVE).get(0).upstreamChain());
   }
 
   @Test

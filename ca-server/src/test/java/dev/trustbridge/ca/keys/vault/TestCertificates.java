@@ -73,6 +73,36 @@ public final class TestCertificates {
     }
   }
 
+  /** A CA certificate issued by {@code issuer}, as an intermediate issuer in Vault's PKI. */
+  public static Ca intermediateCa(Ca issuer, String commonName, Instant now) {
+    KeyPair keyPair = ecKeyPair();
+    try {
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+              issuer.certificate(),
+              new BigInteger(128, RANDOM),
+              Date.from(now.minus(Duration.ofHours(1))),
+              issuer.certificate().getNotAfter(),
+              new X500Name("CN=" + commonName),
+              keyPair.getPublic());
+      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      builder.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      builder.addExtension(
+          Extension.subjectKeyIdentifier,
+          false,
+          utils.createSubjectKeyIdentifier(keyPair.getPublic()));
+      builder.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
+          utils.createAuthorityKeyIdentifier(issuer.certificate()));
+      return new Ca(keyPair, sign(builder, issuer.keyPair()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A TLS server certificate for localhost and 127.0.0.1. */
   public static X509Certificate serverCertificate(Ca ca, PublicKey key, Instant now) {
     try {

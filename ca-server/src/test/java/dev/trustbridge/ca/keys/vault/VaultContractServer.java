@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.github.jopenlibs.vault.json.Json;
+import io.github.jopenlibs.vault.json.JsonArray;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.json.JsonValue;
 import java.io.IOException;
@@ -72,11 +73,13 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * config, rotate, delete, with the {@code deletion_allowed} rule and the "already existed"
  * warning), {@code sign} (prehashed, {@code asn1} marshaling, {@code pkcs1v15}, {@code
  * key_version}); PKI {@code root/sign-intermediate} and {@code issuer/<ref>/sign-intermediate} with
- * a root CA it holds; {@code auth/token/lookup-self}, {@code auth/token/renew-self}, {@code
- * auth/approle/login}, {@code auth/kubernetes/login}. Tokens are checked on every other request
- * ({@code X-Vault-Token}; 403 {@code {"errors":["permission denied"]}}), and their TTLs run on the
- * injected {@link Clock}. Not implemented: anything else (404, as Vault answers unknown routes),
- * RSA-PSS and JWS marshaling (400).
+ * a root CA it holds, or with an intermediate issuer under that root ({@link
+ * #pkiIntermediateIssuerName()}; {@code ca_chain} then holds the intermediate and the root); {@code
+ * auth/token/lookup-self}, {@code auth/token/renew-self}, {@code auth/approle/login}, {@code
+ * auth/kubernetes/login}. Tokens are checked on every other request ({@code X-Vault-Token}; 403
+ * {@code {"errors":["permission denied"]}}), and their TTLs run on the injected {@link Clock}. Not
+ * implemented: anything else (404, as Vault answers unknown routes), RSA-PSS and JWS marshaling
+ * (400).
  *
  * <p>Fault injection for the tests: signing with an unrelated key, answering with a certificate for
  * another key, denying everything, stopping and restarting on the same port.
@@ -93,6 +96,7 @@ public final class VaultContractServer implements AutoCloseable {
   private final SSLContext serverTls;
   private final Path caFile;
   private volatile TestCertificates.Ca pkiRoot;
+  private volatile TestCertificates.Ca pkiIntermediate;
   private final String pkiIssuerId = UUID.randomUUID().toString();
   private final int port;
   private HttpServer server;
@@ -134,6 +138,8 @@ public final class VaultContractServer implements AutoCloseable {
     this.caFile = directory.resolve("vault-contract-ca.pem");
     Files.writeString(caFile, TestCertificates.pem(tlsCa.certificate()));
     this.pkiRoot = TestCertificates.selfSignedCa("Vault contract PKI root", now);
+    this.pkiIntermediate =
+        TestCertificates.intermediateCa(pkiRoot, "Vault contract PKI intermediate", now);
     tokens.put(ROOT_TOKEN, TokenState.root());
     this.server = bind(0);
     this.port = server.getAddress().getPort();
@@ -180,6 +186,15 @@ public final class VaultContractServer implements AutoCloseable {
 
   public String pkiIssuerId() {
     return pkiIssuerId;
+  }
+
+  /** The issuer reference of an intermediate issuer signed by the PKI root. */
+  public String pkiIntermediateIssuerName() {
+    return "contract-intermediate";
+  }
+
+  public X509Certificate pkiIntermediateCertificate() {
+    return pkiIntermediate.certificate();
   }
 
   /** Stops listening (state is kept), as a Vault that went down. */
@@ -812,18 +827,30 @@ public final class VaultContractServer implements AutoCloseable {
     if (!method.equals("POST")) {
       return noRoute("pki/" + rest);
     }
+    TestCertificates.Ca pkiRoot = this.pkiRoot;
     if (issuer.matches()) {
       String ref = issuer.group(1);
+      if (ref.equals(pkiIntermediateIssuerName())) {
+        TestCertificates.Ca intermediate = pkiIntermediate;
+        return signIntermediate(
+            body, intermediate, List.of(intermediate.certificate(), pkiRoot.certificate()));
+      }
       if (!ref.equals("default") && !ref.equals(pkiIssuerName()) && !ref.equals(pkiIssuerId)) {
         throw new BadRequest("unable to find PKI issuer for reference: " + ref);
       }
     } else if (!rest.equals("root/sign-intermediate")) {
       return noRoute("pki/" + rest);
     }
-    return signIntermediate(body);
+    return signIntermediate(body, pkiRoot, List.of(pkiRoot.certificate()));
   }
 
-  private Answer signIntermediate(JsonObject body) throws IOException {
+  /**
+   * Signs the CSR with {@code signer}; {@code caChain} is the signer's certificate and those above
+   * it, as Vault returns them.
+   */
+  private Answer signIntermediate(
+      JsonObject body, TestCertificates.Ca signer, List<X509Certificate> caChain)
+      throws IOException {
     String csrPem = body.getString("csr", "");
     if (csrPem.isBlank()) {
       throw new BadRequest("\"csr\" is empty");
@@ -843,22 +870,21 @@ public final class VaultContractServer implements AutoCloseable {
     Duration ttl = parseTtl(body.getString("ttl", "720h"));
     boolean useCsrValues = body.getBoolean("use_csr_values", false);
     Instant now = clock.instant();
-    TestCertificates.Ca pkiRoot = this.pkiRoot;
     try {
       PublicKey key = new JcaPKCS10CertificationRequest(csr).getPublicKey();
       if (pkiAnswersForAnotherKey) {
         key = TestCertificates.ecKeyPair().getPublic();
       }
       Instant notAfter = now.plus(ttl);
-      Instant rootNotAfter = pkiRoot.certificate().getNotAfter().toInstant();
-      if (notAfter.isAfter(rootNotAfter)) {
-        notAfter = rootNotAfter;
+      Instant signerNotAfter = signer.certificate().getNotAfter().toInstant();
+      if (notAfter.isAfter(signerNotAfter)) {
+        notAfter = signerNotAfter;
       }
       X500Name subject = useCsrValues ? csr.getSubject() : new X500Name("CN=" + commonName);
       BigInteger serial = new BigInteger(159, RANDOM);
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
-              pkiRoot.certificate(),
+              signer.certificate(),
               serial,
               Date.from(now.minusSeconds(30)),
               Date.from(notAfter),
@@ -875,21 +901,22 @@ public final class VaultContractServer implements AutoCloseable {
       builder.addExtension(
           Extension.authorityKeyIdentifier,
           false,
-          utils.createAuthorityKeyIdentifier(pkiRoot.certificate()));
+          utils.createAuthorityKeyIdentifier(signer.certificate()));
       if (useCsrValues) {
         // As Vault: with use_csr_values the CSR's alternative names (here its URI SAN) are kept.
         copySubjectAlternativeName(csr, builder);
       }
-      X509Certificate certificate = TestCertificates.sign(builder, pkiRoot.keyPair());
-      String rootPem = TestCertificates.pem(pkiRoot.certificate());
+      X509Certificate certificate = TestCertificates.sign(builder, signer.keyPair());
+      JsonArray chainPems = new JsonArray();
+      caChain.forEach(c -> chainPems.add(TestCertificates.pem(c).trim()));
       return Answer.ok(
           envelope()
               .set(
                   "data",
                   new JsonObject()
                       .add("certificate", TestCertificates.pem(certificate).trim())
-                      .add("issuing_ca", rootPem.trim())
-                      .add("ca_chain", Json.array(rootPem.trim()))
+                      .add("issuing_ca", TestCertificates.pem(signer.certificate()).trim())
+                      .add("ca_chain", chainPems)
                       .add("serial_number", colonHex(serial))
                       .add("expiration", notAfter.getEpochSecond())));
     } catch (BadRequest e) {
