@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -48,42 +49,30 @@ public final class TestCertificates {
   }
 
   public static Ca selfSignedCa(String commonName, Instant now) {
-    KeyPair keyPair = ecKeyPair();
-    X500Name name = new X500Name("CN=" + commonName);
-    try {
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-              name,
-              new BigInteger(128, RANDOM),
-              Date.from(now.minus(Duration.ofHours(1))),
-              Date.from(now.plus(Duration.ofDays(3650))),
-              name,
-              keyPair.getPublic());
-      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      builder.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      builder.addExtension(
-          Extension.subjectKeyIdentifier,
-          false,
-          utils.createSubjectKeyIdentifier(keyPair.getPublic()));
-      return new Ca(keyPair, sign(builder, keyPair));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return ca(commonName, Optional.empty(), now, now.plus(Duration.ofDays(3650)));
   }
 
   /** A CA certificate issued by {@code issuer}, as an intermediate issuer in Vault's PKI. */
   public static Ca intermediateCa(Ca issuer, String commonName, Instant now) {
+    return ca(commonName, Optional.of(issuer), now, issuer.certificate().getNotAfter().toInstant());
+  }
+
+  /** A CA with a new key, signed by {@code issuer} or by itself. */
+  private static Ca ca(String commonName, Optional<Ca> issuer, Instant now, Instant notAfter) {
     KeyPair keyPair = ecKeyPair();
+    X500Name subject = new X500Name("CN=" + commonName);
+    X500Name issuerName =
+        issuer
+            .map(i -> X500Name.getInstance(i.certificate().getSubjectX500Principal().getEncoded()))
+            .orElse(subject);
     try {
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
-              issuer.certificate(),
+              issuerName,
               new BigInteger(128, RANDOM),
               Date.from(now.minus(Duration.ofHours(1))),
-              issuer.certificate().getNotAfter(),
-              new X500Name("CN=" + commonName),
+              Date.from(notAfter),
+              subject,
               keyPair.getPublic());
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -93,11 +82,13 @@ public final class TestCertificates {
           Extension.subjectKeyIdentifier,
           false,
           utils.createSubjectKeyIdentifier(keyPair.getPublic()));
-      builder.addExtension(
-          Extension.authorityKeyIdentifier,
-          false,
-          utils.createAuthorityKeyIdentifier(issuer.certificate()));
-      return new Ca(keyPair, sign(builder, issuer.keyPair()));
+      if (issuer.isPresent()) {
+        builder.addExtension(
+            Extension.authorityKeyIdentifier,
+            false,
+            utils.createAuthorityKeyIdentifier(issuer.get().certificate()));
+      }
+      return new Ca(keyPair, sign(builder, issuer.map(Ca::keyPair).orElse(keyPair)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
