@@ -104,6 +104,7 @@ class IssuanceEndToEndTest {
   private static RSAKey otherJwtKey;
 
   @TempDir Path dir;
+  private MutableClock clock;
   private TestServer server;
 
   @BeforeAll
@@ -114,7 +115,8 @@ class IssuanceEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = start(new MutableClock(Instant.now()));
+    clock = new MutableClock(Instant.now());
+    server = start(clock);
   }
 
   private TestServer start(MutableClock clock) throws Exception {
@@ -477,7 +479,7 @@ class IssuanceEndToEndTest {
   @Test
   void joinToken_expired_isUnauthenticated() throws Exception {
     String token = joinToken(AGENT);
-    server.clock.advance(Duration.ofMinutes(11));
+    clock.advance(Duration.ofMinutes(11));
     StatusRuntimeException e = failure(() -> signWithToken(token, TestServer.csr(KeyType.EC_P256)));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
     assertEquals(dev.trustbridge.ca.authn.JoinTokens.INVALID, e.getStatus().getDescription());
