@@ -8,10 +8,6 @@ import dev.trustbridge.ca.policy.javaspiffe.PolicyTrustManager;
 import dev.trustbridge.ca.server.SpiffeHandshakes;
 import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.ca.server.TestServer.Svid;
-import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
-import dev.trustbridge.proto.admin.v1.FederationAdminGrpc;
-import dev.trustbridge.proto.admin.v1.GetRelationshipRequest;
-import dev.trustbridge.proto.admin.v1.ImportBundleRequest;
 import dev.trustbridge.proto.admin.v1.PolicyAdminGrpc;
 import dev.trustbridge.proto.admin.v1.PolicyDocument;
 import dev.trustbridge.proto.admin.v1.Relationship;
@@ -85,34 +81,9 @@ final class Mesh {
                   .build());
     }
 
-    /** Makes {@code td} a known peer by importing a bundle document for it. */
-    void importBundle(String td, byte[] document) {
-      BundleAdminGrpc.newBlockingStub(admin())
-          .importBundle(
-              ImportBundleRequest.newBuilder()
-                  .setTrustDomain(td)
-                  .setBundle(ByteString.copyFrom(document))
-                  .build());
-    }
-
     /** This node federates (https_spiffe) with {@code peer}'s first trust domain. */
     void federateWith(Node peer) {
-      String td = peer.trustDomain.name();
-      FederationAdminGrpc.newBlockingStub(admin())
-          .createRelationship(
-              Relationship.newBuilder()
-                  .setTrustDomain(td)
-                  .setBundleEndpointUrl(
-                      "https://127.0.0.1:"
-                          + peer.server.bundleEndpointPort(peer.trustDomain).orElseThrow()
-                          + "/")
-                  .setProfile("https_spiffe")
-                  .setEndpointSpiffeId("spiffe://" + td + "/trustbridge/server")
-                  .setBootstrapBundle(ByteString.copyFrom(peer.bundleDocument()))
-                  .build());
-      Relationship refreshed =
-          FederationAdminGrpc.newBlockingStub(admin())
-              .refreshRelationship(GetRelationshipRequest.newBuilder().setTrustDomain(td).build());
+      Relationship refreshed = federate(peer.httpsSpiffeRelationship(peer.trustDomain).build());
       assertTrue(refreshed.getState().getHasBundle(), refreshed.getState().getLastError());
     }
 

@@ -11,12 +11,10 @@ import dev.trustbridge.ca.authority.AuthorityKind;
 import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer.Svid;
 import dev.trustbridge.ca.server.TestServer.Workload;
-import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
 import dev.trustbridge.proto.admin.v1.DeleteEntryRequest;
 import dev.trustbridge.proto.admin.v1.EntryAdminGrpc;
 import dev.trustbridge.proto.admin.v1.FederationAdminGrpc;
 import dev.trustbridge.proto.admin.v1.GetRelationshipRequest;
-import dev.trustbridge.proto.admin.v1.ImportBundleRequest;
 import dev.trustbridge.proto.admin.v1.Relationship;
 import dev.trustbridge.proto.ca.v1.BundlesResponse;
 import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
@@ -171,27 +169,20 @@ class FederationEndToEndTest {
   /** {@code from} federates with {@code to}'s trust domain. */
   private void federate(TestServer from, TestServer to, String td, String profile)
       throws Exception {
-    Relationship.Builder relationship =
-        Relationship.newBuilder()
-            .setTrustDomain(td)
-            .setBundleEndpointUrl(
-                "https://127.0.0.1:"
-                    + to.server
-                        .bundleEndpointPort(dev.trustbridge.spiffe.id.TrustDomain.parse(td))
-                        .orElseThrow()
-                    + "/")
-            .setProfile(profile);
+    dev.trustbridge.spiffe.id.TrustDomain trustDomain =
+        dev.trustbridge.spiffe.id.TrustDomain.parse(td);
+    Relationship.Builder relationship;
     if (profile.equals("https_spiffe")) {
-      relationship
-          .setEndpointSpiffeId("spiffe://" + td + "/trustbridge/server")
-          .setBootstrapBundle(ByteString.copyFrom(to.bundleDocument()));
+      relationship = to.httpsSpiffeRelationship(trustDomain);
     } else {
-      relationship.setWebTrustAnchors(ByteString.copyFrom(Files.readAllBytes(caFileOf(td))));
+      relationship =
+          Relationship.newBuilder()
+              .setTrustDomain(td)
+              .setBundleEndpointUrl(to.bundleEndpointUrl(trustDomain))
+              .setProfile(profile)
+              .setWebTrustAnchors(ByteString.copyFrom(Files.readAllBytes(caFileOf(td))));
     }
-    FederationAdminGrpc.newBlockingStub(from.admin()).createRelationship(relationship.build());
-    Relationship refreshed =
-        FederationAdminGrpc.newBlockingStub(from.admin())
-            .refreshRelationship(GetRelationshipRequest.newBuilder().setTrustDomain(td).build());
+    Relationship refreshed = from.federate(relationship.build());
     assertTrue(refreshed.getState().getHasBundle(), refreshed.getState().getLastError());
     assertEquals("", refreshed.getState().getLastError());
   }
@@ -301,12 +292,7 @@ class FederationEndToEndTest {
 
   /** api's own bundle plus a.example's, imported by hand on b (no relationship b -> a here). */
   private List<TrustBundle> bundlesWithA(Workload api) {
-    BundleAdminGrpc.newBlockingStub(b.admin())
-        .importBundle(
-            ImportBundleRequest.newBuilder()
-                .setTrustDomain("a.example")
-                .setBundle(ByteString.copyFrom(a.bundleDocument()))
-                .build());
+    b.importBundle("a.example", a.bundleDocument());
     List<TrustBundle> fetched = api.fetch();
     assertTrue(hasTrustDomain(fetched, "a.example"));
     return fetched;

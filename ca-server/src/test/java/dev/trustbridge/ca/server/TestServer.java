@@ -9,7 +9,11 @@ import dev.trustbridge.proto.admin.v1.CreateEntryRequest;
 import dev.trustbridge.proto.admin.v1.CreateJoinTokenRequest;
 import dev.trustbridge.proto.admin.v1.Entry;
 import dev.trustbridge.proto.admin.v1.EntryAdminGrpc;
+import dev.trustbridge.proto.admin.v1.FederationAdminGrpc;
 import dev.trustbridge.proto.admin.v1.GetBundleRequest;
+import dev.trustbridge.proto.admin.v1.GetRelationshipRequest;
+import dev.trustbridge.proto.admin.v1.ImportBundleRequest;
+import dev.trustbridge.proto.admin.v1.Relationship;
 import dev.trustbridge.proto.admin.v1.TokenAdminGrpc;
 import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
 import dev.trustbridge.proto.ca.v1.FetchBundlesRequest;
@@ -17,6 +21,7 @@ import dev.trustbridge.proto.ca.v1.SignX509SvidRequest;
 import dev.trustbridge.proto.ca.v1.SignX509SvidResponse;
 import dev.trustbridge.proto.ca.v1.TrustBundle;
 import dev.trustbridge.spiffe.id.SpiffeId;
+import dev.trustbridge.spiffe.id.TrustDomain;
 import dev.trustbridge.spiffe.keys.CryptoProviders;
 import dev.trustbridge.spiffe.keys.KeyType;
 import io.grpc.ManagedChannel;
@@ -116,6 +121,47 @@ public class TestServer implements AutoCloseable {
         .toByteArray();
   }
 
+  /** Makes {@code td} a known peer by importing a bundle document for it, without federating. */
+  public void importBundle(String td, byte[] document) {
+    BundleAdminGrpc.newBlockingStub(admin())
+        .importBundle(
+            ImportBundleRequest.newBuilder()
+                .setTrustDomain(td)
+                .setBundle(ByteString.copyFrom(document))
+                .build());
+  }
+
+  /** Where a peer fetches {@code td}'s bundle from this server. */
+  public String bundleEndpointUrl(TrustDomain td) {
+    return "https://127.0.0.1:" + server.bundleEndpointPort(td).orElseThrow() + "/";
+  }
+
+  /**
+   * A relationship with this server's {@code td} over https_spiffe, bootstrapped with the bundle an
+   * operator would copy from it.
+   */
+  public Relationship.Builder httpsSpiffeRelationship(TrustDomain td) {
+    return Relationship.newBuilder()
+        .setTrustDomain(td.name())
+        .setBundleEndpointUrl(bundleEndpointUrl(td))
+        .setProfile("https_spiffe")
+        .setEndpointSpiffeId("spiffe://" + td.name() + "/trustbridge/server")
+        .setBootstrapBundle(ByteString.copyFrom(bundleDocument()));
+  }
+
+  /**
+   * Creates the relationship and refreshes it at once, so that the peer's bundle is here before the
+   * test goes on rather than at the next scheduled refresh; returns the refreshed state.
+   */
+  public Relationship federate(Relationship relationship) {
+    FederationAdminGrpc.newBlockingStub(admin()).createRelationship(relationship);
+    return FederationAdminGrpc.newBlockingStub(admin())
+        .refreshRelationship(
+            GetRelationshipRequest.newBuilder()
+                .setTrustDomain(relationship.getTrustDomain())
+                .build());
+  }
+
   public String joinToken(SpiffeId id) {
     return TokenAdminGrpc.newBlockingStub(admin())
         .createJoinToken(CreateJoinTokenRequest.newBuilder().setSpiffeId(id.toString()).build())
@@ -140,15 +186,16 @@ public class TestServer implements AutoCloseable {
 
   /** Registers {@code id} under {@code parent}, with the peers whose bundles it receives. */
   public Entry entry(SpiffeId id, SpiffeId parent, String... federatesWith) {
+    return createEntry(
+        Entry.newBuilder()
+            .setSpiffeId(id.toString())
+            .setParentId(parent.toString())
+            .addAllFederatesWith(List.of(federatesWith)));
+  }
+
+  public Entry createEntry(Entry.Builder entry) {
     return EntryAdminGrpc.newBlockingStub(admin())
-        .createEntry(
-            CreateEntryRequest.newBuilder()
-                .setEntry(
-                    Entry.newBuilder()
-                        .setSpiffeId(id.toString())
-                        .setParentId(parent.toString())
-                        .addAllFederatesWith(List.of(federatesWith)))
-                .build());
+        .createEntry(CreateEntryRequest.newBuilder().setEntry(entry).build());
   }
 
   /** {@code caller} (an agent) asks for an SVID for {@code id} over {@code csr}. */
