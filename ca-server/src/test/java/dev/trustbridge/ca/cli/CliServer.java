@@ -1,6 +1,6 @@
 package dev.trustbridge.ca.cli;
 
-import dev.trustbridge.ca.config.ServerConfig;
+import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.ca.server.TrustbridgeServer;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import java.io.PrintWriter;
@@ -25,23 +25,17 @@ final class CliServer implements AutoCloseable {
 
   final TrustDomain trustDomain;
   final TrustbridgeServer server;
+  private final TestServer running;
 
-  private CliServer(TrustDomain trustDomain, TrustbridgeServer server) {
+  private CliServer(TrustDomain trustDomain, TestServer running) {
     this.trustDomain = trustDomain;
-    this.server = server;
+    this.server = running.server;
+    this.running = running;
   }
 
   static CliServer start(Path dataDir, String trustDomain) {
     String yaml =
-        "server:\n"
-            + "  data_dir: "
-            + dataDir
-            + "\n"
-            + "  grpc:\n"
-            + "    listen: 127.0.0.1:0\n"
-            + "  metrics:\n"
-            + "    listen: 127.0.0.1:0\n"
-            + "keys:\n"
+        "keys:\n"
             + "  type: memory\n"
             + "trust_domains:\n"
             + "  - name: "
@@ -50,13 +44,12 @@ final class CliServer implements AutoCloseable {
             + "    bundle_endpoint:\n"
             + "      listen: 127.0.0.1:0\n";
     return new CliServer(
-        TrustDomain.parse(trustDomain),
-        TrustbridgeServer.start(ServerConfig.parse(yaml, dataDir), Clock.systemUTC()));
+        TrustDomain.parse(trustDomain), new TestServer(dataDir, yaml, Clock.systemUTC()));
   }
 
   /** The URL of this server's bundle endpoint. */
   String bundleEndpointUrl() {
-    return "https://127.0.0.1:" + server.bundleEndpointPort(trustDomain).orElseThrow() + "/";
+    return running.bundleEndpointUrl(trustDomain);
   }
 
   String endpointId() {
@@ -83,6 +76,6 @@ final class CliServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    running.close();
   }
 }

@@ -1,5 +1,6 @@
 package dev.trustbridge.ca.policy;
 
+import static dev.trustbridge.ca.server.SpiffeHandshakes.mutualTls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import dev.trustbridge.ca.api.CertificateAuthorityService;
 import dev.trustbridge.ca.policy.Mesh.Agent;
 import dev.trustbridge.ca.policy.Mesh.Node;
 import dev.trustbridge.ca.policy.Mesh.Workload;
+import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.proto.admin.v1.GetPolicyRequest;
 import dev.trustbridge.proto.admin.v1.PolicyDocument;
 import dev.trustbridge.proto.admin.v1.SetPolicyRequest;
@@ -99,23 +101,23 @@ class PolicyEndToEndTest {
     Workload api = a.workload(PAY_API);
     Workload web = b.workload(WEB_B, "a.example");
     Agent agent = api.watch();
-    assertTrue(Mesh.hasTrustDomain(agent.bundles.get(), "b.example"));
+    assertTrue(TestServer.hasTrustDomain(agent.bundles.get(), "b.example"));
     SSLContext server = agent.serverContext();
     SSLContext client = Mesh.clientContext(web, PAY_API);
 
-    assertTrue(Mesh.mutualTls(server, client));
+    assertTrue(mutualTls(server, client));
 
     PolicyDocument changed = a.setPolicy(payPolicy().build());
     long waited = agent.awaitPolicyVersion(changed.getVersion(), 1000);
     assertTrue(waited <= 1000, "waited " + waited + " ms");
-    assertFalse(Mesh.mutualTls(server, client));
+    assertFalse(mutualTls(server, client));
     assertEquals(Decision.NO_RULE, authorize(api, PAY_API, WEB_B).getReason());
 
     // And back, still without restarting or rebuilding anything.
     PolicyDocument restored =
         a.setPolicy(payPolicy().allow("web-to-pay", WEB_B.toString(), PAY_API.toString()).build());
     agent.awaitPolicyVersion(restored.getVersion(), 1000);
-    assertTrue(Mesh.mutualTls(server, client));
+    assertTrue(mutualTls(server, client));
   }
 
   @Test
@@ -148,8 +150,8 @@ class PolicyEndToEndTest {
     Agent agent = api.watch();
     SSLContext server = agent.serverContext();
 
-    assertTrue(Mesh.mutualTls(server, Mesh.clientContext(pay, PAY_API)));
-    assertFalse(Mesh.mutualTls(server, Mesh.clientContext(payments, PAY_API)));
+    assertTrue(mutualTls(server, Mesh.clientContext(pay, PAY_API)));
+    assertFalse(mutualTls(server, Mesh.clientContext(payments, PAY_API)));
     assertEquals("pay-only", authorize(api, PAY_API, pay.id()).getMatchedRule());
     assertEquals(Decision.NO_RULE, authorize(api, PAY_API, payments.id()).getReason());
     assertEquals(
@@ -169,7 +171,7 @@ class PolicyEndToEndTest {
     Workload web = b.workload(WEB_B, "a.example");
     Agent agent = db.watch();
     assertTrue(agent.policy.get().allowRules().isEmpty());
-    assertFalse(Mesh.mutualTls(agent.serverContext(), Mesh.clientContext(web, OTHER_DB)));
+    assertFalse(mutualTls(agent.serverContext(), Mesh.clientContext(web, OTHER_DB)));
     AuthorizeResponse answer = authorize(db, OTHER_DB, WEB_B);
     assertEquals(AuthorizeResponse.Verdict.VERDICT_DENY, answer.getVerdict());
     assertEquals(Decision.NOT_EXPOSED, answer.getReason());
@@ -292,7 +294,7 @@ class PolicyEndToEndTest {
     assertFalse(Mesh.hasTrustDomain(db.fetch(), "b.example"));
     // Newly signed SVIDs carry the granted bundle too.
     assertTrue(
-        Mesh.hasTrustDomain(
+        TestServer.hasTrustDomain(
             a.workload(SpiffeId.parse("spiffe://a.example/ns/pay/sa/new"))
                 .signed()
                 .getBundlesList(),

@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer;
-import dev.trustbridge.proto.admin.v1.BundleAdminGrpc;
-import dev.trustbridge.proto.admin.v1.GetBundleRequest;
 import dev.trustbridge.proto.admin.v1.GetPolicyRequest;
-import dev.trustbridge.proto.admin.v1.ImportBundleRequest;
 import dev.trustbridge.proto.admin.v1.PolicyAdminGrpc;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
@@ -48,17 +44,7 @@ class PolicyFileTest {
                 "trust_domains:\n  - name: b.example\n",
                 new MutableClock(Instant.now()));
         TestServer first = start("")) {
-      byte[] peerBundle =
-          BundleAdminGrpc.newBlockingStub(peer.admin())
-              .getBundle(GetBundleRequest.getDefaultInstance())
-              .getSpiffeBundle()
-              .toByteArray();
-      BundleAdminGrpc.newBlockingStub(first.admin())
-          .importBundle(
-              ImportBundleRequest.newBuilder()
-                  .setTrustDomain("b.example")
-                  .setBundle(ByteString.copyFrom(peerBundle))
-                  .build());
+      first.importBundle("b.example", peer.bundleDocument());
       assertEquals(0, version(first));
     }
     Path file = dir.resolve("policy.json");

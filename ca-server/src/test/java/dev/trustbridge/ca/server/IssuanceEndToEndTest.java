@@ -26,12 +26,9 @@ import dev.trustbridge.ca.issuance.CsrValidator;
 import dev.trustbridge.ca.issuance.X509SvidIssuer;
 import dev.trustbridge.ca.server.TestServer.Csr;
 import dev.trustbridge.ca.server.TestServer.Svid;
-import dev.trustbridge.proto.admin.v1.CreateEntryRequest;
-import dev.trustbridge.proto.admin.v1.CreateJoinTokenRequest;
 import dev.trustbridge.proto.admin.v1.Entry;
 import dev.trustbridge.proto.admin.v1.EntryAdminGrpc;
 import dev.trustbridge.proto.admin.v1.ListEntriesRequest;
-import dev.trustbridge.proto.admin.v1.TokenAdminGrpc;
 import dev.trustbridge.proto.ca.v1.BundlesResponse;
 import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
 import dev.trustbridge.proto.ca.v1.FetchBundlesRequest;
@@ -104,6 +101,7 @@ class IssuanceEndToEndTest {
   private static RSAKey otherJwtKey;
 
   @TempDir Path dir;
+  private MutableClock clock;
   private TestServer server;
 
   @BeforeAll
@@ -114,7 +112,8 @@ class IssuanceEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = start(new MutableClock(Instant.now()));
+    clock = new MutableClock(Instant.now());
+    server = start(clock);
   }
 
   private TestServer start(MutableClock clock) throws Exception {
@@ -155,12 +154,6 @@ class IssuanceEndToEndTest {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  private String joinToken(SpiffeId id) {
-    return TokenAdminGrpc.newBlockingStub(server.admin())
-        .createJoinToken(CreateJoinTokenRequest.newBuilder().setSpiffeId(id.toString()).build())
-        .getToken();
-  }
-
   private static <S extends io.grpc.stub.AbstractStub<S>> S withAuthorization(
       S stub, String value) {
     Metadata headers = new Metadata();
@@ -168,27 +161,12 @@ class IssuanceEndToEndTest {
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
-  private SignX509SvidResponse signWithToken(String token, Csr csr) {
-    return withAuthorization(
-            CertificateAuthorityGrpc.newBlockingStub(server.anonymous()), "JoinToken " + token)
-        .signX509Svid(SignX509SvidRequest.newBuilder().setCsr(csr.bytes()).build());
-  }
-
-  private Svid bootstrapAgent(SpiffeId id) throws Exception {
-    Csr csr = TestServer.csr(KeyType.EC_P256);
-    return new Svid(TestServer.chain(signWithToken(joinToken(id), csr)), csr.keys());
-  }
-
   private Entry createEntry(SpiffeId id, SpiffeId parent) {
-    return EntryAdminGrpc.newBlockingStub(server.admin())
-        .createEntry(
-            CreateEntryRequest.newBuilder()
-                .setEntry(
-                    Entry.newBuilder()
-                        .setSpiffeId(id.toString())
-                        .setParentId(parent.toString())
-                        .addDnsNames("web.default.svc"))
-                .build());
+    return server.createEntry(
+        Entry.newBuilder()
+            .setSpiffeId(id.toString())
+            .setParentId(parent.toString())
+            .addDnsNames("web.default.svc"));
   }
 
   private SpiffeBundle bundle() {
@@ -264,18 +242,12 @@ class IssuanceEndToEndTest {
 
   @Test
   void agent_bootstrapsWithJoinToken_getsWorkloadSvid_andRenewsOverMtls() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     assertEquals(AGENT, verifyWithBothValidators(agent.chain()));
 
     createEntry(WEB, AGENT);
     Csr workloadCsr = TestServer.csr(KeyType.EC_P384);
-    SignX509SvidResponse workload =
-        CertificateAuthorityGrpc.newBlockingStub(server.withSvid(agent))
-            .signX509Svid(
-                SignX509SvidRequest.newBuilder()
-                    .setCsr(workloadCsr.bytes())
-                    .setSpiffeId(WEB.toString())
-                    .build());
+    SignX509SvidResponse workload = server.signFor(agent, workloadCsr, WEB);
     List<X509Certificate> chain = TestServer.chain(workload);
     assertEquals(WEB, verifyWithBothValidators(chain));
     assertArrayEquals(
@@ -299,7 +271,7 @@ class IssuanceEndToEndTest {
   @Test
   void secondTrustDomain_hasItsOwnCaChainAndBundle() throws Exception {
     SpiffeId otherAgent = SpiffeId.parse("spiffe://other.org/agent/node1");
-    Svid agent = bootstrapAgent(otherAgent);
+    Svid agent = server.bootstrapAgent(otherAgent);
     TrustDomain other = TrustDomain.parse("other.org");
     SpiffeBundle otherBundle = server.server.authority(other).bundle();
     SpiffeId verified =
@@ -323,15 +295,8 @@ class IssuanceEndToEndTest {
 
   @Test
   void everyIssuanceAndRefusal_isAudited() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
-    code(
-        () ->
-            CertificateAuthorityGrpc.newBlockingStub(server.withSvid(agent))
-                .signX509Svid(
-                    SignX509SvidRequest.newBuilder()
-                        .setCsr(TestServer.csr(KeyType.EC_P256).bytes())
-                        .setSpiffeId(WEB.toString())
-                        .build()));
+    Svid agent = server.bootstrapAgent(AGENT);
+    code(() -> sign(agent, WEB));
     List<AuditEvent> events = auditLog().query(AuditQuery.newest().withAction("x509.sign"));
     AuditEvent denied = events.get(0);
     assertEquals(AuditEvent.DENIED, denied.outcome());
@@ -353,7 +318,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void restart_keepsCaAndEntries() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     createEntry(WEB, AGENT);
     SpiffeBundle before = bundle();
     server.close();
@@ -376,7 +341,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void fetchAndWatch_returnTheCallersBundle() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     BundlesResponse fetched =
         CertificateAuthorityGrpc.newBlockingStub(server.withSvid(agent))
             .fetchBundles(FetchBundlesRequest.getDefaultInstance());
@@ -422,7 +387,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void metrics_areServedInPrometheusFormat() throws Exception {
-    bootstrapAgent(AGENT);
+    server.bootstrapAgent(AGENT);
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
@@ -467,18 +432,20 @@ class IssuanceEndToEndTest {
 
   @Test
   void joinToken_reused_isUnauthenticated() throws Exception {
-    String token = joinToken(AGENT);
-    signWithToken(token, TestServer.csr(KeyType.EC_P256));
-    StatusRuntimeException e = failure(() -> signWithToken(token, TestServer.csr(KeyType.EC_P256)));
+    String token = server.joinToken(AGENT);
+    server.signWithJoinToken(token, TestServer.csr(KeyType.EC_P256));
+    StatusRuntimeException e =
+        failure(() -> server.signWithJoinToken(token, TestServer.csr(KeyType.EC_P256)));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
     assertEquals(dev.trustbridge.ca.authn.JoinTokens.INVALID, e.getStatus().getDescription());
   }
 
   @Test
   void joinToken_expired_isUnauthenticated() throws Exception {
-    String token = joinToken(AGENT);
-    server.clock.advance(Duration.ofMinutes(11));
-    StatusRuntimeException e = failure(() -> signWithToken(token, TestServer.csr(KeyType.EC_P256)));
+    String token = server.joinToken(AGENT);
+    clock.advance(Duration.ofMinutes(11));
+    StatusRuntimeException e =
+        failure(() -> server.signWithJoinToken(token, TestServer.csr(KeyType.EC_P256)));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
     assertEquals(dev.trustbridge.ca.authn.JoinTokens.INVALID, e.getStatus().getDescription());
   }
@@ -486,14 +453,14 @@ class IssuanceEndToEndTest {
   @Test
   void joinToken_unknown_isUnauthenticated() {
     StatusRuntimeException e =
-        failure(() -> signWithToken("not-a-token", TestServer.csr(KeyType.EC_P256)));
+        failure(() -> server.signWithJoinToken("not-a-token", TestServer.csr(KeyType.EC_P256)));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
     assertEquals(dev.trustbridge.ca.authn.JoinTokens.INVALID, e.getStatus().getDescription());
   }
 
   @Test
   void joinToken_usedConcurrently_succeedsExactlyOnce() throws Exception {
-    String token = joinToken(AGENT);
+    String token = server.joinToken(AGENT);
     int callers = 8;
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     CountDownLatch start = new CountDownLatch(1);
@@ -542,7 +509,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void idOfAnotherAgent_andUnknownId_areRefusedAlike() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     createEntry(WEB, OTHER_AGENT);
     StatusRuntimeException otherAgents = failure(() -> sign(agent, WEB));
     StatusRuntimeException unknown =
@@ -554,7 +521,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void idOfAnotherTrustDomain_isRefused() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     assertEquals(
         Status.Code.PERMISSION_DENIED,
         code(() -> sign(agent, SpiffeId.parse("spiffe://other.org/agent/node1"))));
@@ -565,7 +532,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void malformedRequestedId_isInvalidArgument() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     StatusRuntimeException e =
         failure(
             () ->
@@ -580,7 +547,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void adminApi_refusesWorkloadsAndAnonymousCallers() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     assertEquals(
         Status.Code.PERMISSION_DENIED,
         code(
@@ -596,12 +563,7 @@ class IssuanceEndToEndTest {
   }
 
   private SignX509SvidResponse sign(Svid caller, SpiffeId id) throws Exception {
-    return CertificateAuthorityGrpc.newBlockingStub(server.withSvid(caller))
-        .signX509Svid(
-            SignX509SvidRequest.newBuilder()
-                .setCsr(TestServer.csr(KeyType.EC_P256).bytes())
-                .setSpiffeId(id.toString())
-                .build());
+    return server.signFor(caller, TestServer.csr(KeyType.EC_P256), id);
   }
 
   // ---- CSR and TTL refusals ---------------------------------------------------------------
@@ -619,7 +581,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void badCsrs_areInvalidArgument_withPreciseMessages() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     byte[] good = TestServer.csr(KeyType.EC_P256).der();
     byte[] badSignature = good.clone();
     badSignature[badSignature.length - 2] ^= 1;
@@ -642,7 +604,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void ttlAboveMaximum_isRejected() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     StatusRuntimeException e =
         signRaw(agent, TestServer.csr(KeyType.EC_P256).bytes(), Duration.ofHours(3).toSeconds());
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
@@ -652,7 +614,7 @@ class IssuanceEndToEndTest {
 
   @Test
   void defaultTtl_isApplied_andLeafNeverOutlivesItsCa() throws Exception {
-    Svid agent = bootstrapAgent(AGENT);
+    Svid agent = server.bootstrapAgent(AGENT);
     X509Certificate leaf = agent.chain().get(0);
     long lifetime = leaf.getNotAfter().getTime() - leaf.getNotBefore().getTime();
     // 1 h default, plus the back-dating of notBefore.

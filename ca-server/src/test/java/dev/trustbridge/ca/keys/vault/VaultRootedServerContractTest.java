@@ -9,16 +9,11 @@ import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.server.TestServer;
 import dev.trustbridge.proto.admin.v1.AuthorityAdminGrpc;
 import dev.trustbridge.proto.admin.v1.AuthorityKindRequest;
-import dev.trustbridge.proto.admin.v1.CreateJoinTokenRequest;
-import dev.trustbridge.proto.admin.v1.TokenAdminGrpc;
-import dev.trustbridge.proto.ca.v1.CertificateAuthorityGrpc;
-import dev.trustbridge.proto.ca.v1.SignX509SvidRequest;
 import dev.trustbridge.proto.ca.v1.SignX509SvidResponse;
+import dev.trustbridge.spiffe.id.SpiffeId;
 import dev.trustbridge.spiffe.keys.KeyType;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -70,22 +65,9 @@ class VaultRootedServerContractTest {
   }
 
   private SignX509SvidResponse issue() throws Exception {
-    String token =
-        TokenAdminGrpc.newBlockingStub(server.admin())
-            .createJoinToken(
-                CreateJoinTokenRequest.newBuilder()
-                    .setSpiffeId("spiffe://example.org/agent/" + System.nanoTime())
-                    .build())
-            .getToken();
-    Metadata headers = new Metadata();
-    headers.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "JoinToken " + token);
-    return CertificateAuthorityGrpc.newBlockingStub(server.anonymous())
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .signX509Svid(
-            SignX509SvidRequest.newBuilder()
-                .setCsr(TestServer.csr(KeyType.EC_P256).bytes())
-                .build());
+    return server.signWithJoinToken(
+        server.joinToken(SpiffeId.parse("spiffe://example.org/agent/" + System.nanoTime())),
+        TestServer.csr(KeyType.EC_P256));
   }
 
   private static long pemFiles(Path directory) throws Exception {
