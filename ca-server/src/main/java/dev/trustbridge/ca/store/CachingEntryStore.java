@@ -2,6 +2,8 @@ package dev.trustbridge.ca.store;
 
 import dev.trustbridge.ca.entry.EntryStore;
 import dev.trustbridge.ca.entry.RegistrationEntry;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * through the server's API). When several servers share the datastore (PostgreSQL), another
  * server's write is not seen here until the answer is reloaded: with a {@code maxAge}, an answer
  * loaded that long ago or longer is loaded again, so another server's write is seen within {@code
- * maxAge} (plus the time of one lookup). Empty answers are kept too: most workloads of an Istio
- * mesh have no entry at all. At most {@link #MAX_IDS} IDs are kept; past that the cache starts
- * again empty.
+ * maxAge} (plus the time of one lookup). While the database is unavailable, an answer past {@code
+ * maxAge} is still given rather than an error: no server can change entries then, and lookups that
+ * only decide which bundles to send keep working. Empty answers are kept too: most workloads of an
+ * Istio mesh have no entry at all. At most {@link #MAX_IDS} IDs are kept; past that the cache
+ * starts again empty.
  */
 final class CachingEntryStore implements EntryStore {
   static final int MAX_IDS = 100_000;
@@ -67,7 +71,17 @@ final class CachingEntryStore implements EntryStore {
     }
     long before = generation.get();
     long loadedAt = maxAgeMillis == Long.MAX_VALUE ? 0 : clock.millis();
-    Cached loaded = new Cached(store.listBySpiffeId(spiffeId), loadedAt);
+    Cached loaded;
+    try {
+      loaded = new Cached(store.listBySpiffeId(spiffeId), loadedAt);
+    } catch (TrustbridgeException e) {
+      if (cached != null && e.code() == ErrorCode.UNAVAILABLE) {
+        // The database is gone for now, and so is every other server's way to change entries:
+        // the last answer stays the best one (bundles keep being served during an outage).
+        return cached.entries();
+      }
+      throw e;
+    }
     if (bySpiffeId.size() >= MAX_IDS) {
       bySpiffeId.clear();
     }
