@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,32 +66,6 @@ public final class JdbcDatastore implements AutoCloseable {
    * so a few connections serve every gRPC thread; each costs SQLite's page cache (2 MB at most).
    */
   static final int SQLITE_READERS = 4;
-
-  /**
-   * Connections to PostgreSQL. Issuance reads entries from memory and appends audit events through
-   * one group-commit writer, so a few connections serve a replica; ten leave room for admin calls,
-   * maintenance and federation without queueing, and keep a PostgreSQL server's default of 100
-   * connections enough for several replicas.
-   */
-  static final int POSTGRES_CONNECTIONS = 10;
-
-  /**
-   * A PostgreSQL connection idle this long is checked ({@code isValid}, one round trip) before it
-   * is reused, so that a database restarted while the replica was quiet costs no caller an error.
-   * Busy connections are reused within milliseconds and never pay for the check.
-   */
-  static final Duration POSTGRES_VALIDATE_AFTER_IDLE = Duration.ofSeconds(1);
-
-  /** Seconds to wait for a TCP connection to PostgreSQL ({@code connectTimeout}). */
-  static final int POSTGRES_CONNECT_TIMEOUT_SECONDS = 5;
-
-  /**
-   * Seconds a PostgreSQL statement may wait for the server's reply ({@code socketTimeout}) before
-   * its connection is dropped: without it, a database host that vanished from the network would
-   * hold callers until TCP gives up, which takes hours. No statement of this server takes near a
-   * minute; a URL parameter {@code socketTimeout} overrides it (0: no limit).
-   */
-  static final int POSTGRES_SOCKET_TIMEOUT_SECONDS = 60;
 
   /**
    * How stale memory may be when the datastore is shared by several servers (PostgreSQL): the entry
@@ -221,69 +194,17 @@ public final class JdbcDatastore implements AutoCloseable {
       throw TrustbridgeException.invalidArgument(
           "a PostgreSQL datastore URL starts with " + POSTGRES_URL_PREFIX);
     }
-    Properties properties = new Properties();
-    username.ifPresent(u -> properties.setProperty("user", u));
-    password.ifPresent(p -> properties.setProperty("password", p));
-    properties.setProperty("connectTimeout", String.valueOf(POSTGRES_CONNECT_TIMEOUT_SECONDS));
-    properties.setProperty("socketTimeout", String.valueOf(POSTGRES_SOCKET_TIMEOUT_SECONDS));
-    properties.setProperty("tcpKeepAlive", "true");
-    properties.setProperty("ApplicationName", "trustbridge");
-    org.postgresql.Driver driver = new org.postgresql.Driver();
-    Database.ConnectionSource connections =
-        () -> {
-          Connection c = driver.connect(url, properties);
-          if (c == null) {
-            throw new SQLException("not a PostgreSQL URL", "08001");
-          }
-          return c;
-        };
-    Connection first;
-    try {
-      first = connections.open();
-    } catch (SQLException e) {
-      throw postgresOpenError(e);
-    }
-    Database db =
-        new Database(
-            Dialect.POSTGRESQL,
-            connections,
-            first,
-            POSTGRES_CONNECTIONS,
-            POSTGRES_VALIDATE_AFTER_IDLE);
+    Database db = PostgresConnections.open(url, username, password);
     JdbcDatastore store = open(db, clock, true);
     log.info(
         "datastore: PostgreSQL {} (schema version {}, up to {} connections)",
-        withoutParameters(url),
+        PostgresConnections.withoutParameters(url),
         store.schemaVersion,
-        POSTGRES_CONNECTIONS);
+        PostgresConnections.MAX_CONNECTIONS);
     return store;
   }
 
   private static final String POSTGRES_URL_PREFIX = "jdbc:postgresql://";
-
-  /** Why the first connection failed, in words an operator can act on; never the server's text. */
-  private static TrustbridgeException postgresOpenError(SQLException e) {
-    String state = Objects.requireNonNullElse(e.getSQLState(), "");
-    if (state.startsWith("28")) { // invalid authorization specification, invalid password
-      return new TrustbridgeException(
-          ErrorCode.FAILED_PRECONDITION,
-          "PostgreSQL refused the datastore's login; check its user name and password",
-          e);
-    }
-    if (state.equals("3D000")) { // invalid catalog name
-      return new TrustbridgeException(
-          ErrorCode.FAILED_PRECONDITION,
-          "the database named in the datastore URL does not exist on that PostgreSQL server",
-          e);
-    }
-    return Database.translate(Dialect.POSTGRESQL, e, null);
-  }
-
-  /** The URL up to its parameters, which may hold secrets (a password, an SSL key's password). */
-  private static String withoutParameters(String url) {
-    int query = url.indexOf('?');
-    return query < 0 ? url : url.substring(0, query);
-  }
 
   private static JdbcDatastore open(Database db, Clock clock, boolean shared) {
     Dialect dialect = db.dialect();

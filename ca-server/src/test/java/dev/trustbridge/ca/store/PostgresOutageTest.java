@@ -97,7 +97,7 @@ class PostgresOutageTest {
       assertUnavailable(() -> store.relationships().list());
     } finally {
       // Connections that outlived the server have been idle at least this long once it is back.
-      Duration idle = JdbcDatastore.POSTGRES_VALIDATE_AFTER_IDLE.plusMillis(100);
+      Duration idle = PostgresConnections.VALIDATE_AFTER_IDLE.plusMillis(100);
       long left = idle.toNanos() - (System.nanoTime() - stoppedAt);
       if (left > 0) {
         Thread.sleep(left / 1_000_000 + 1);
@@ -126,7 +126,7 @@ class PostgresOutageTest {
     // closed, not returned to the pool, so a call is soon served and every later one too.
     int failures = 0;
     boolean served = false;
-    for (int call = 0; call <= JdbcDatastore.POSTGRES_CONNECTIONS && !served; call++) {
+    for (int call = 0; call <= PostgresConnections.MAX_CONNECTIONS && !served; call++) {
       try {
         store.entries().list();
         served = true;
@@ -136,7 +136,7 @@ class PostgresOutageTest {
       }
     }
     assertTrue(served, "no call served after " + failures + " failures");
-    for (int call = 0; call < 3 * JdbcDatastore.POSTGRES_CONNECTIONS; call++) {
+    for (int call = 0; call < 3 * PostgresConnections.MAX_CONNECTIONS; call++) {
       store.entries().list();
     }
   }
@@ -147,8 +147,8 @@ class PostgresOutageTest {
     postgres.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             + " WHERE application_name = 'trustbridge'");
-    Thread.sleep(JdbcDatastore.POSTGRES_VALIDATE_AFTER_IDLE.toMillis() + 100);
-    for (int call = 0; call < 3 * JdbcDatastore.POSTGRES_CONNECTIONS; call++) {
+    Thread.sleep(PostgresConnections.VALIDATE_AFTER_IDLE.toMillis() + 100);
+    for (int call = 0; call < 3 * PostgresConnections.MAX_CONNECTIONS; call++) {
       store.entries().list();
     }
   }
