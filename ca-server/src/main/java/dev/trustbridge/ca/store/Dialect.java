@@ -71,16 +71,23 @@ enum Dialect {
   /**
    * PostgreSQL through pgjdbc. Connections run outside auto-commit mode, so a transaction begins
    * with the first statement and ends with {@link Connection#commit()} or {@link
-   * Connection#rollback()}, at the server's default isolation, READ COMMITTED. That is enough here:
-   * every check-and-change the stores make is one statement (the token DELETE, the authority
+   * Connection#rollback()}.
+   *
+   * <p>Writes run at the server's default isolation, READ COMMITTED. That is enough here: every
+   * check-and-change the stores make is one statement (the token DELETE, the authority
    * compare-and-set UPDATE, the sequence upsert, which also locks its row for the SELECT after it)
-   * or is retried on conflict (the policy version).
+   * or is retried on conflict (the policy version). Reads run at REPEATABLE READ, READ ONLY: their
+   * statements (an entry and its child rows are three queries) all see one snapshot, as a SQLite
+   * read transaction does, and a read-only transaction at that level never fails to serialise.
    */
   POSTGRESQL("postgresql") {
     @Override
     void begin(Database db, Connection c, boolean write) throws SQLException {
       if (c.getAutoCommit()) {
         c.setAutoCommit(false);
+      }
+      if (!write) {
+        db.prepared(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute();
       }
     }
 

@@ -207,6 +207,59 @@ class PostgresDatastoreTest extends DatastoreContractTest {
     }
   }
 
+  // ---- transactions
+
+  @Test
+  void postgres_read_seesOneSnapshotAcrossItsStatements() {
+    store.entries().create(entry(WEB, AGENT, T0));
+    List<Integer> counts =
+        store
+            .database()
+            .read(
+                c -> {
+                  List<Integer> seen = new ArrayList<>();
+                  seen.add(count(c));
+                  // Another transaction commits a row between this read's statements.
+                  try (Connection other = connect();
+                      Statement s = other.createStatement()) {
+                    s.executeUpdate(
+                        "INSERT INTO registration_entry"
+                            + " (id, spiffe_id, parent_id, admin, created_at)"
+                            + " VALUES ('x', 'spiffe://example.org/x', 'spiffe://example.org/y',"
+                            + " FALSE, 0)");
+                  }
+                  seen.add(count(c));
+                  return seen;
+                });
+    assertEquals(List.of(1, 1), counts);
+    assertEquals(2, store.entries().list().size());
+  }
+
+  @Test
+  void postgres_read_cannotWrite() {
+    TrustbridgeException e =
+        assertThrows(
+            TrustbridgeException.class,
+            () ->
+                store
+                    .database()
+                    .read(
+                        c -> {
+                          try (Statement s = c.createStatement()) {
+                            return s.executeUpdate("DELETE FROM join_token");
+                          }
+                        }));
+    assertEquals(ErrorCode.INTERNAL, e.code());
+  }
+
+  private static int count(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM registration_entry")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   // ---- opening
 
   @Test
