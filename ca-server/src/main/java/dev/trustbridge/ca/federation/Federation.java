@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This server's side of SPIFFE federation: the relationships with peer trust domains (persisted,
  * polled by the {@link FederationClient}), the peers' last good bundles (persisted and cached, so
- * serving never waits for a fetch, also after a restart), and bundles imported by hand.
+ * serving never waits for a fetch, also after a restart), and bundles imported by hand. When other
+ * servers share the datastore, {@link #reload()} takes up what they changed.
  */
 public final class Federation implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Federation.class);
