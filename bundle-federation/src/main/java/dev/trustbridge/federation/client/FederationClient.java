@@ -158,6 +158,27 @@ public final class FederationClient implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Stops polling a relationship and forgets it, leaving the stored bundle as it is: for a store
+   * shared with other clients, when another one ended the relationship. That one deleted the bundle
+   * as {@link #remove} does, and may have stored one by hand since, which must stay. A poll under
+   * way finishes first, and stores nothing once this returns.
+   *
+   * @return false if there was no such relationship
+   */
+  public boolean stopPolling(TrustDomain trustDomain) {
+    Poller poller = pollers.remove(Objects.requireNonNull(trustDomain, "trustDomain"));
+    if (poller == null) {
+      return false;
+    }
+    poller.stop();
+    synchronized (poller) {
+      // Waits for a poll in progress: it checks stopped before it stores.
+      LOG.log(Level.INFO, "federation relationship with {0} no longer polled", trustDomain);
+    }
+    return true;
+  }
+
   /** The trust domains with a relationship. */
   public Set<TrustDomain> trustDomains() {
     return new TreeSet<>(pollers.keySet());

@@ -247,6 +247,22 @@ class FederationClientEndpointTest {
   }
 
   @Test
+  void stopPolling_forgetsTheRelationshipButKeepsTheStoredBundle() throws Exception {
+    BundleEndpointServer server = startSpiffeEndpoint();
+    putSpiffe(server, ENDPOINT_ID, ca1);
+    client.pollOnce(PEER);
+    SpiffeBundle stored = store.load(PEER).orElseThrow();
+
+    assertTrue(client.stopPolling(PEER));
+
+    assertEquals(stored, store.load(PEER).orElseThrow());
+    assertTrue(client.state(PEER).isEmpty());
+    assertTrue(client.relationship(PEER).isEmpty());
+    assertEquals(List.of(), listener.removed);
+    assertFalse(client.stopPolling(PEER));
+  }
+
+  @Test
   void scheduler_pollsOnItsOwnAndRefreshNowPollsAtOnce() throws Exception {
     BundleEndpointServer server = startSpiffeEndpoint();
     PollingPolicy quick =

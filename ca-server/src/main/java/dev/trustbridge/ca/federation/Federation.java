@@ -10,6 +10,8 @@ import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.TrustDomain;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This server's side of SPIFFE federation: the relationships with peer trust domains (persisted,
  * polled by the {@link FederationClient}), the peers' last good bundles (persisted and cached, so
- * serving never waits for a fetch, also after a restart), and bundles imported by hand.
+ * serving never waits for a fetch, also after a restart), and bundles imported by hand. When other
+ * servers share the datastore, {@link #reload()} takes up what they changed.
  */
 public final class Federation implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Federation.class);
@@ -137,6 +140,59 @@ public final class Federation implements AutoCloseable {
         bundle.trustDomain(),
         bundle.x509Authorities().size());
     onChange.run();
+  }
+
+  /**
+   * Takes up what other servers sharing the datastore changed: relationships created, changed or
+   * removed there are polled, updated or stopped here, and peers' bundles stored there (fetched or
+   * imported) replace the ones kept here. Watchers are told if a bundle changed. For a datastore
+   * shared by several servers, the server calls this periodically; with a datastore of its own
+   * every change goes through this class and there is nothing to take up.
+   *
+   * <p>A bundle this server stores while the reload runs is kept: the reload replaces only a bundle
+   * that is still the one it had before it read the datastore.
+   */
+  public void reload() {
+    Map<TrustDomain, FederationRelationship> stored = new HashMap<>();
+    store.list().forEach(r -> stored.put(r.trustDomain(), r));
+    for (FederationRelationship relationship : stored.values()) {
+      if (!client.relationship(relationship.trustDomain()).equals(Optional.of(relationship))) {
+        LOG.info(
+            "federation relationship changed in the datastore trust_domain={} url={}",
+            relationship.trustDomain(),
+            relationship.url());
+        client.put(relationship);
+      }
+    }
+    for (TrustDomain trustDomain : client.trustDomains()) {
+      if (!stored.containsKey(trustDomain)) {
+        LOG.info("federation relationship removed in the datastore trust_domain={}", trustDomain);
+        // Not remove(): the server that ended it deleted the bundle, and may have imported one
+        // since. The bundle kept here goes below if it is no longer stored.
+        client.stopPolling(trustDomain);
+      }
+    }
+    boolean changed = false;
+    Set<TrustDomain> withBundle = new HashSet<>(store.bundleTrustDomains());
+    for (TrustDomain trustDomain : withBundle) {
+      SpiffeBundle before = bundles.get(trustDomain);
+      Optional<SpiffeBundle> loaded = store.load(trustDomain);
+      if (loaded.isEmpty() || loaded.get().equals(before)) {
+        continue;
+      }
+      changed |=
+          before == null
+              ? bundles.putIfAbsent(trustDomain, loaded.get()) == null
+              : bundles.replace(trustDomain, before, loaded.get());
+    }
+    for (Map.Entry<TrustDomain, SpiffeBundle> kept : bundles.entrySet()) {
+      if (!withBundle.contains(kept.getKey())) {
+        changed |= bundles.remove(kept.getKey(), kept.getValue());
+      }
+    }
+    if (changed) {
+      onChange.run();
+    }
   }
 
   private void requireForeign(TrustDomain trustDomain) {

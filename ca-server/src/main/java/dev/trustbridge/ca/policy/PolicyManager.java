@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's per-identity policy: the current version, read from the {@link PolicyStore} at start
- * and cached so that serving (decisions, grants, distribution) never reads the database; changes
- * are validated against the hosted trust domains and the known federated peers, stored as a new
- * version, and announced to {@code onChange} (the bundle distributor, whose watchers then receive
- * the new compiled policy).
+ * (and by {@link #reload()} when other servers share the datastore) and cached so that serving
+ * (decisions, grants, distribution) never reads the database; changes are validated against the
+ * hosted trust domains and the known federated peers, stored as a new version, and announced to
+ * {@code onChange} (the bundle distributor, whose watchers then receive the new compiled policy).
  *
  * <p>Known peers are read when a change is made. A peer that later loses its relationship and
  * bundle stays in the policy; it is harmless there (no bundle is delivered for it, and its callers
@@ -116,6 +116,24 @@ public final class PolicyManager {
         changedBy);
     onChange.run();
     return stored;
+  }
+
+  /**
+   * Makes the stored policy current if it is newer than the one kept here: another server sharing
+   * the datastore changed it. Watchers are told, as after {@link #set}. For a datastore shared by
+   * several servers, the server calls this periodically.
+   *
+   * @return true if the policy changed
+   */
+  public synchronized boolean reload() {
+    Optional<Policy> stored = store.current();
+    if (stored.isEmpty() || stored.get().version() <= current.version()) {
+      return false;
+    }
+    current = stored.get();
+    LOG.info("policy changed in the datastore version={}", current.version());
+    onChange.run();
+    return true;
   }
 
   /** {@link Policy#decide} on the current policy. */

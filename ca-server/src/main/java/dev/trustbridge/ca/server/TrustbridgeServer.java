@@ -16,7 +16,6 @@ import dev.trustbridge.ca.authn.Caller;
 import dev.trustbridge.ca.authn.JoinTokens;
 import dev.trustbridge.ca.authn.JwtAuthenticator;
 import dev.trustbridge.ca.authority.TrustDomainAuthority;
-import dev.trustbridge.ca.config.DatastoreConfig;
 import dev.trustbridge.ca.config.FederationConfig;
 import dev.trustbridge.ca.config.ServerConfig;
 import dev.trustbridge.ca.config.SvidConfig;
@@ -147,13 +146,9 @@ public final class TrustbridgeServer implements AutoCloseable {
   /** Starts the service. */
   public static TrustbridgeServer start(ServerConfig config, Clock clock) {
     createPrivateDirectory(config.dataDir());
-    if (!(config.datastore() instanceof DatastoreConfig.Sqlite sqlite)) {
-      throw new TrustbridgeException(
-          ErrorCode.FAILED_PRECONDITION, "datastore.type: postgres is not supported yet");
-    }
     CryptoProviders providers = CryptoProviders.detect();
     LOG.info("crypto providers: {}", providers.describe());
-    JdbcDatastore datastore = JdbcDatastore.openSqlite(sqlite.path(), clock);
+    JdbcDatastore datastore = Datastores.open(config.datastore(), clock);
     KeyManager keys = null;
     KeyManager intermediateKeys = null;
     try {
@@ -237,8 +232,13 @@ public final class TrustbridgeServer implements AutoCloseable {
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     MetricsServer metricsServer =
         config.metrics().listen().map(l -> MetricsServer.start(l, metrics)).orElse(null);
-    Runnable maintenanceTask = maintenanceTask(core, local.identities());
+    Runnable reload = sharedStateReload(core, distribution);
+    Runnable maintenanceTask = maintenanceTask(core, local.identities(), reload);
     ScheduledExecutorService maintenance = scheduleMaintenance(maintenanceTask);
+    if (datastore.shared()) {
+      long period = JdbcDatastore.SHARED_CACHE_MAX_AGE.toMillis();
+      maintenance.scheduleWithFixedDelay(reload, period, period, TimeUnit.MILLISECONDS);
+    }
     TrustbridgeServer server =
         new TrustbridgeServer(
             datastore,
@@ -537,8 +537,32 @@ public final class TrustbridgeServer implements AutoCloseable {
     }
   }
 
-  /** Records the authority metrics once now; the returned task maintains and records again. */
-  private static Runnable maintenanceTask(Core core, Map<TrustDomain, LocalIdentities> identities) {
+  /**
+   * What takes up the changes other servers sharing the datastore made to what this one keeps in
+   * memory: federation relationships, peers' bundles and the policy. The entry cache bounds its own
+   * staleness, and authorities are reloaded by the maintenance task. Nothing to do when the
+   * datastore is this server's own.
+   */
+  private static Runnable sharedStateReload(Core core, Distribution distribution) {
+    if (!core.datastore().shared()) {
+      return () -> {};
+    }
+    return () -> {
+      try {
+        distribution.federation().reload();
+        distribution.policy().reload();
+      } catch (RuntimeException e) {
+        LOG.warn("reloading from the shared datastore failed; will retry: {}", e.toString());
+      }
+    };
+  }
+
+  /**
+   * Records the authority metrics once now; the returned task maintains, reloads what other servers
+   * changed ({@code reload}) and records again.
+   */
+  private static Runnable maintenanceTask(
+      Core core, Map<TrustDomain, LocalIdentities> identities, Runnable reload) {
     Map<TrustDomain, TrustDomainAuthority> authorities = core.authorities();
     JdbcDatastore datastore = core.datastore();
     Clock clock = core.clock();
@@ -546,6 +570,7 @@ public final class TrustbridgeServer implements AutoCloseable {
     authorityMetrics.update(authorities.values());
     return () -> {
       maintain(authorities.values(), identities.values(), datastore, clock);
+      reload.run();
       try {
         authorityMetrics.update(authorities.values());
       } catch (RuntimeException e) {
@@ -669,7 +694,10 @@ public final class TrustbridgeServer implements AutoCloseable {
     return federation;
   }
 
-  /** Runs the periodic maintenance (rotation, renewals, token clean-up) now. */
+  /**
+   * Runs the periodic maintenance (rotation, renewals, token clean-up and, on a datastore shared
+   * with other servers, the reload of what they changed) now.
+   */
   public void maintainNow() {
     maintenanceTask.run();
   }

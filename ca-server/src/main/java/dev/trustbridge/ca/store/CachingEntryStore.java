@@ -2,7 +2,11 @@ package dev.trustbridge.ca.store;
 
 import dev.trustbridge.ca.entry.EntryStore;
 import dev.trustbridge.ca.entry.RegistrationEntry;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,33 +20,68 @@ import java.util.concurrent.atomic.AtomicLong;
  * empties the cache once it has committed, so a reader never gets an answer older than the last
  * write that returned; an answer loaded while a write was under way is not kept.
  *
- * <p>The datastore's only writer is this process (the admin CLI goes through the server's API),
- * which is what makes the cache exact. A datastore shared by several servers would need a bound on
- * how long another server's write may go unseen (docs/datastore.md). Empty answers are kept too:
- * most workloads of an Istio mesh have no entry at all. At most {@link #MAX_IDS} IDs are kept; past
- * that the cache starts again empty.
+ * <p>That is exact when this process is the datastore's only writer (SQLite: the admin CLI goes
+ * through the server's API). When several servers share the datastore (PostgreSQL), another
+ * server's write is not seen here until the answer is reloaded: with a {@code maxAge}, an answer
+ * loaded that long ago or longer is loaded again, so another server's write is seen within {@code
+ * maxAge} (plus the time of one lookup). While the database is unavailable, an answer past {@code
+ * maxAge} is still given rather than an error: no server can change entries then, and lookups that
+ * only decide which bundles to send keep working. Empty answers are kept too: most workloads of an
+ * Istio mesh have no entry at all. At most {@link #MAX_IDS} IDs are kept; past that the cache
+ * starts again empty.
  */
 final class CachingEntryStore implements EntryStore {
   static final int MAX_IDS = 100_000;
 
+  /** One answer, with the time its load began (so its age bounds how stale it can be). */
+  private record Cached(List<RegistrationEntry> entries, long loadedAtMillis) {}
+
   private final EntryStore store;
-  private final ConcurrentMap<SpiffeId, List<RegistrationEntry>> bySpiffeId =
-      new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final long maxAgeMillis; // Long.MAX_VALUE: exact, no reload
+  private final ConcurrentMap<SpiffeId, Cached> bySpiffeId = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
 
+  /** A cache for the only writer of the datastore: answers are kept until a write. */
   CachingEntryStore(EntryStore store) {
     this.store = Objects.requireNonNull(store, "store");
+    this.clock = Clock.systemUTC();
+    this.maxAgeMillis = Long.MAX_VALUE;
+  }
+
+  /**
+   * A cache for a datastore that other servers write too: an answer is also reloaded once it is
+   * {@code maxAge} old, by {@code clock}.
+   */
+  CachingEntryStore(EntryStore store, Clock clock, Duration maxAge) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (maxAge.isNegative() || maxAge.isZero()) {
+      throw new IllegalArgumentException("maxAge must be positive");
+    }
+    this.maxAgeMillis = maxAge.toMillis();
   }
 
   @Override
   public List<RegistrationEntry> listBySpiffeId(SpiffeId spiffeId) {
     Objects.requireNonNull(spiffeId, "spiffeId");
-    List<RegistrationEntry> cached = bySpiffeId.get(spiffeId);
-    if (cached != null) {
-      return cached;
+    Cached cached = bySpiffeId.get(spiffeId);
+    if (cached != null && fresh(cached)) {
+      return cached.entries();
     }
     long before = generation.get();
-    List<RegistrationEntry> loaded = store.listBySpiffeId(spiffeId);
+    long loadedAt = maxAgeMillis == Long.MAX_VALUE ? 0 : clock.millis();
+    Cached loaded;
+    try {
+      loaded = new Cached(store.listBySpiffeId(spiffeId), loadedAt);
+    } catch (TrustbridgeException e) {
+      if (cached != null && e.code() == ErrorCode.UNAVAILABLE) {
+        // The database is gone for now, and so is every other server's way to change entries:
+        // the last answer stays the best one (bundles keep being served during an outage).
+        return cached.entries();
+      }
+      throw e;
+    }
     if (bySpiffeId.size() >= MAX_IDS) {
       bySpiffeId.clear();
     }
@@ -53,7 +92,16 @@ final class CachingEntryStore implements EntryStore {
     if (generation.get() != before) {
       bySpiffeId.remove(spiffeId, loaded);
     }
-    return loaded;
+    return loaded.entries();
+  }
+
+  private boolean fresh(Cached cached) {
+    if (maxAgeMillis == Long.MAX_VALUE) {
+      return true;
+    }
+    // A negative age (the clock was set back) counts as stale, so nothing is kept forever.
+    long age = clock.millis() - cached.loadedAtMillis();
+    return age >= 0 && age < maxAgeMillis;
   }
 
   @Override

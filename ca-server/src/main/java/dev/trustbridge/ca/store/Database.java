@@ -8,27 +8,31 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The datastore's connections, and the one place where {@link SQLException}s become {@link
- * TrustbridgeException}s. Every unit of work runs in its own transaction.
+ * TrustbridgeException}s. Every unit of work runs in its own transaction, on a connection borrowed
+ * for it from a {@link ConnectionPool}.
  *
- * <p>Writes run on one connection, one at a time, behind a lock: SQLite has a single writer anyway,
- * and waiting here is cheaper than waiting on its busy timeout. Reads, when a {@link
- * ConnectionSource} for readers is given, run on a small pool of their own connections: in WAL mode
- * a reader sees the last committed state and never waits for a writer, so an entry lookup does not
- * queue behind another call's commit and fsync. Without a reader source, reads share the writer's
- * connection and lock.
+ * <ul>
+ *   <li><b>SQLite</b>: writes run on one connection, one at a time: SQLite has a single writer
+ *       anyway, and waiting here is cheaper than waiting on its busy timeout. Reads, when a {@link
+ *       ConnectionSource} for readers is given, run on a small pool of their own connections: in
+ *       WAL mode a reader sees the last committed state and never waits for a writer, so an entry
+ *       lookup does not queue behind another call's commit and fsync. Without a reader source,
+ *       reads share the writer's connection.
+ *   <li><b>PostgreSQL</b>: reads and writes share one pool. The server has no single-writer limit,
+ *       and a connection that failed, or died while idle, is replaced by a new one, so a replica
+ *       recovers by itself once the database is back.
+ * </ul>
  *
  * <p>Messages never carry SQL or values: the {@link SQLException} is kept as the cause, for the
  * server log only.
@@ -45,19 +49,16 @@ final class Database implements AutoCloseable {
     T run(Connection connection) throws SQLException;
   }
 
-  /** Opens a new connection to the same database, set up like the writer's. */
+  /** Opens a new connection to the same database, set up like the others. */
   @FunctionalInterface
   interface ConnectionSource {
     Connection open() throws SQLException;
   }
 
   private final Dialect dialect;
-  private final Connection connection;
-  private final ReentrantLock lock = new ReentrantLock();
+  private final ConnectionPool writers;
+  private final ConnectionPool readers; // the writers' pool when reads share it
   private final LongAdder writeCommits = new LongAdder();
-  private final ConnectionSource readerSource; // null: reads use the writer's connection
-  private final Semaphore readerPermits;
-  private final ConcurrentLinkedQueue<Connection> idleReaders = new ConcurrentLinkedQueue<>();
   // Statements compiled once per connection: SQLite compiles the SQL on every prepare, and an
   // entry lookup (five statements with its BEGIN and COMMIT) spent half its time there. A
   // connection is used by one thread at a time, so its own map needs no lock.
@@ -68,9 +69,8 @@ final class Database implements AutoCloseable {
   /** One connection for everything, reads included. */
   Database(Dialect dialect, Connection connection) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
-    this.connection = Objects.requireNonNull(connection, "connection");
-    this.readerSource = null;
-    this.readerPermits = null;
+    this.writers = ConnectionPool.single(connection, this::forgetStatements);
+    this.readers = writers;
   }
 
   /**
@@ -79,12 +79,30 @@ final class Database implements AutoCloseable {
    */
   Database(Dialect dialect, Connection writer, ConnectionSource readers, int maxReaders) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
-    this.connection = Objects.requireNonNull(writer, "writer");
-    this.readerSource = Objects.requireNonNull(readers, "readers");
-    if (maxReaders < 1) {
-      throw new IllegalArgumentException("maxReaders must be at least 1");
-    }
-    this.readerPermits = new Semaphore(maxReaders);
+    this.writers = ConnectionPool.single(writer, this::forgetStatements);
+    this.readers = ConnectionPool.of(readers, maxReaders, null, this::forgetStatements);
+  }
+
+  /**
+   * Reads and writes on at most {@code maxConnections} connections from {@code connections}, opened
+   * when first needed; {@code first}, already open, is used first. A connection idle for {@code
+   * validateAfterIdle} is checked before reuse.
+   */
+  Database(
+      Dialect dialect,
+      ConnectionSource connections,
+      Connection first,
+      int maxConnections,
+      Duration validateAfterIdle) {
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
+    this.writers =
+        ConnectionPool.of(
+            connections,
+            maxConnections,
+            Objects.requireNonNull(validateAfterIdle, "validateAfterIdle"),
+            this::forgetStatements);
+    this.writers.offer(first);
+    this.readers = writers;
   }
 
   Dialect dialect() {
@@ -116,15 +134,12 @@ final class Database implements AutoCloseable {
 
   /** Runs {@code work} in a read-only transaction. */
   <T> T read(Work<T> work) {
-    if (readerSource == null) {
-      return run(false, work, null);
-    }
-    return runOnReader(work);
+    return run(readers, false, work, null);
   }
 
   /** Runs {@code work} in a write transaction; a unique violation is an internal error. */
   <T> T write(Work<T> work) {
-    return run(true, work, null);
+    return run(writers, true, work, null);
   }
 
   /**
@@ -132,82 +147,45 @@ final class Database implements AutoCloseable {
    * with {@code alreadyExistsMessage}.
    */
   <T> T write(Work<T> work, String alreadyExistsMessage) {
-    return run(true, work, Objects.requireNonNull(alreadyExistsMessage));
+    return run(writers, true, work, Objects.requireNonNull(alreadyExistsMessage));
   }
 
-  private <T> T run(boolean write, Work<T> work, String alreadyExistsMessage) {
-    lock.lock();
+  private <T> T run(ConnectionPool pool, boolean write, Work<T> work, String alreadyExistsMessage) {
+    if (closed) {
+      throw closedError();
+    }
+    Connection c;
     try {
-      if (closed) {
-        throw closedError();
-      }
-      T result = transaction(connection, write, work, alreadyExistsMessage);
+      c = pool.borrow();
+    } catch (SQLException e) {
+      throw closed ? closedError() : translate(dialect, e, null);
+    }
+    boolean healthy = false;
+    try {
+      T result = transaction(c, write, work, alreadyExistsMessage);
       if (write) {
         writeCommits.increment();
       }
-      return result;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private <T> T runOnReader(Work<T> work) {
-    readerPermits.acquireUninterruptibly();
-    Connection reader = null;
-    boolean healthy = false;
-    try {
-      if (closed) {
-        throw closedError();
-      }
-      reader = idleReaders.poll();
-      if (reader == null) {
-        reader = openReader();
-      }
-      T result = transaction(reader, false, work, null);
       healthy = true;
       return result;
     } catch (TrustbridgeException e) {
-      // A read that failed for a reason of its own (bad input) leaves the connection usable;
-      // one that failed in the database may not, and a fresh connection is cheap.
+      // Work that failed for a reason of its own (bad input, a precondition) leaves the
+      // connection usable; one that failed in the database may not, and a fresh one is cheap.
       healthy = e.code() != ErrorCode.UNAVAILABLE && e.code() != ErrorCode.INTERNAL;
       throw e;
     } finally {
-      if (reader != null) {
-        release(reader, healthy);
-      }
-      readerPermits.release();
+      pool.release(c, healthy);
     }
-  }
-
-  private Connection openReader() {
-    try {
-      return readerSource.open();
-    } catch (SQLException e) {
-      throw translate(dialect, e, null);
-    }
-  }
-
-  private void release(Connection reader, boolean healthy) {
-    if (healthy && !closed) {
-      idleReaders.add(reader);
-      if (!closed) {
-        return;
-      }
-      // close() ran meanwhile and may have missed this connection: close what is idle now.
-      closeIdleReaders();
-      return;
-    }
-    closeQuietly(reader);
   }
 
   private <T> T transaction(
       Connection c, boolean write, Work<T> work, String alreadyExistsMessage) {
     boolean begun = false;
     try {
-      prepared(c, write ? dialect.beginWrite() : dialect.beginRead()).execute();
+      dialect.begin(this, c, write);
       begun = true;
       T result = work.run(c);
-      prepared(c, dialect.commit()).execute();
+      dialect.commit(this, c);
       return result;
     } catch (SQLException e) {
       if (begun) {
@@ -225,7 +203,7 @@ final class Database implements AutoCloseable {
   private void rollbackQuietly(Connection c, Throwable failure) {
     try {
       if (!c.isClosed()) {
-        prepared(c, dialect.rollback()).execute();
+        dialect.rollback(this, c);
       }
     } catch (SQLException e) {
       failure.addSuppressed(e);
@@ -235,11 +213,6 @@ final class Database implements AutoCloseable {
   private static TrustbridgeException closedError() {
     return new TrustbridgeException(
         ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, new IllegalStateException("closed"));
-  }
-
-  /** The caller-facing error for a failed statement on the writer's connection. */
-  TrustbridgeException translate(SQLException e, String alreadyExistsMessage) {
-    return translate(connection, e, alreadyExistsMessage);
   }
 
   private TrustbridgeException translate(
@@ -286,31 +259,14 @@ final class Database implements AutoCloseable {
   }
 
   /**
-   * Closes the connections; later work fails with {@code UNAVAILABLE}. Reads in progress finish on
-   * their connection, which is closed when they return it. Idempotent.
+   * Closes the connections; later work fails with {@code UNAVAILABLE}. Work in progress finishes on
+   * its connection, which is closed when the work returns it. Idempotent.
    */
   @Override
   public void close() {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      closeIdleReaders();
-      forgetStatements(connection);
-      connection.close();
-    } catch (SQLException e) {
-      throw translate(e, null);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void closeIdleReaders() {
-    for (Connection reader; (reader = idleReaders.poll()) != null; ) {
-      closeQuietly(reader);
-    }
+    closed = true;
+    writers.close();
+    readers.close();
   }
 
   private void forgetStatements(Connection c) {
@@ -324,15 +280,6 @@ final class Database implements AutoCloseable {
       } catch (SQLException e) {
         log.debug("closing a cached statement failed", e);
       }
-    }
-  }
-
-  private void closeQuietly(Connection c) {
-    forgetStatements(c);
-    try {
-      c.close();
-    } catch (SQLException e) {
-      log.debug("closing a reader connection failed", e);
     }
   }
 }

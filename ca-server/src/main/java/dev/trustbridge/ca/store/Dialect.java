@@ -1,6 +1,8 @@
 package dev.trustbridge.ca.store;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -8,12 +10,7 @@ import org.sqlite.SQLiteException;
  * What differs between the SQL databases the datastore runs on. Everything else — every query the
  * stores run — is written once, in SQL that SQLite and PostgreSQL both accept ({@code ON CONFLICT
  * ... DO UPDATE}, {@code RETURNING}). The schema is kept once per dialect, under {@link
- * #migrationLocation()}.
- *
- * <p>A PostgreSQL constant needs: its own migrations; {@code setAutoCommit(false)} and {@code
- * commit()} for transactions, with {@code pg_advisory_xact_lock} taken before migrating; and a
- * {@link #classify} by SQLState (class {@code 08}, {@code 53}, {@code 57P0x} unavailable; {@code
- * 23505} unique violation). See docs/datastore.md.
+ * #migrationLocation()}. See docs/datastore.md.
  */
 enum Dialect {
   /**
@@ -25,25 +22,25 @@ enum Dialect {
    */
   SQLITE("sqlite") {
     @Override
-    String beginRead() {
-      return "BEGIN DEFERRED";
-    }
-
-    @Override
-    String beginWrite() {
+    void begin(Database db, Connection c, boolean write) throws SQLException {
       // IMMEDIATE takes the write lock up front, so two writers wait on busy_timeout instead of
       // one failing when it upgrades a read lock.
-      return "BEGIN IMMEDIATE";
+      db.prepared(c, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").execute();
     }
 
     @Override
-    String commit() {
-      return "COMMIT";
+    void commit(Database db, Connection c) throws SQLException {
+      db.prepared(c, "COMMIT").execute();
     }
 
     @Override
-    String rollback() {
-      return "ROLLBACK";
+    void rollback(Database db, Connection c) throws SQLException {
+      db.prepared(c, "ROLLBACK").execute();
+    }
+
+    @Override
+    void lockMigrations(Connection c) {
+      // BEGIN IMMEDIATE already holds the only write lock of the file.
     }
 
     @Override
@@ -69,7 +66,77 @@ enum Dialect {
       }
       return Failure.OTHER;
     }
+  },
+
+  /**
+   * PostgreSQL through pgjdbc. Connections run outside auto-commit mode, so a transaction begins
+   * with the first statement and ends with {@link Connection#commit()} or {@link
+   * Connection#rollback()}.
+   *
+   * <p>Writes run at the server's default isolation, READ COMMITTED. That is enough here: every
+   * check-and-change the stores make is one statement (the token DELETE, the authority
+   * compare-and-set UPDATE, the sequence upsert, which also locks its row for the SELECT after it)
+   * or is retried on conflict (the policy version). Reads run at REPEATABLE READ, READ ONLY: their
+   * statements (an entry and its child rows are three queries) all see one snapshot, as a SQLite
+   * read transaction does, and a read-only transaction at that level never fails to serialise.
+   */
+  POSTGRESQL("postgresql") {
+    @Override
+    void begin(Database db, Connection c, boolean write) throws SQLException {
+      if (c.getAutoCommit()) {
+        c.setAutoCommit(false);
+      }
+      if (!write) {
+        db.prepared(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute();
+      }
+    }
+
+    @Override
+    void commit(Database db, Connection c) throws SQLException {
+      c.commit();
+    }
+
+    @Override
+    void rollback(Database db, Connection c) throws SQLException {
+      c.rollback();
+    }
+
+    @Override
+    void lockMigrations(Connection c) throws SQLException {
+      // Replicas may start together; the lock is held until the transaction ends, so each
+      // migration (and the creation of schema_version) runs in one replica at a time.
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+      }
+    }
+
+    @Override
+    Failure classify(SQLException e) {
+      String state = e.getSQLState();
+      if (state == null) {
+        return Failure.OTHER;
+      }
+      if (state.startsWith("08") // connection exception
+          || state.startsWith("53") // insufficient resources: disk, memory, connections
+          || state.equals("57P01") // admin shutdown
+          || state.equals("57P02") // crash shutdown
+          || state.equals("57P03") // cannot connect now (starting up, shutting down, recovering)
+          || state.equals("40001") // serialization failure: retrying succeeds
+          || state.equals("40P01")) { // deadlock detected: retrying succeeds
+        return Failure.UNAVAILABLE;
+      }
+      if (state.equals("23505")) {
+        return Failure.UNIQUE_VIOLATION;
+      }
+      return Failure.OTHER;
+    }
   };
+
+  /**
+   * The key of PostgreSQL's advisory lock held while migrating: "trustbrg" in ASCII, so that it
+   * does not collide with another application's lock by accident.
+   */
+  static final long MIGRATION_LOCK = 0x7472757374627267L;
 
   /** What a failed statement means to a caller. */
   enum Failure {
@@ -92,17 +159,23 @@ enum Dialect {
     return "db/migration/" + name + "/";
   }
 
-  /** The statement that begins a transaction that will only read. */
-  abstract String beginRead();
+  /**
+   * Begins a transaction on {@code c}: one that may write, serialised with every other writer where
+   * the database needs it, or one that will only read.
+   */
+  abstract void begin(Database db, Connection c, boolean write) throws SQLException;
 
-  /** The statement that begins a transaction that may write, serialised with every other writer. */
-  abstract String beginWrite();
+  /** Commits the transaction on {@code c}. */
+  abstract void commit(Database db, Connection c) throws SQLException;
 
-  /** The statement that commits the current transaction. */
-  abstract String commit();
+  /** Rolls back the transaction on {@code c}. */
+  abstract void rollback(Database db, Connection c) throws SQLException;
 
-  /** The statement that rolls back the current transaction. */
-  abstract String rollback();
+  /**
+   * Inside a write transaction that migrates the schema: waits until no other process migrates the
+   * same database, and keeps it out until this transaction ends.
+   */
+  abstract void lockMigrations(Connection c) throws SQLException;
 
   /** What a failure reported by this database means. */
   abstract Failure classify(SQLException e);

@@ -23,7 +23,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,11 +39,12 @@ import org.sqlite.SQLiteConfig;
  * rather than implemented by this class, because {@link EntryStore} and {@link AuthorityStore} both
  * declare {@code get(String)} and {@code delete(String)} with different return types.
  *
- * <p>Thread safe: writes are serialised on one connection, reads run on a few connections of their
- * own (for SQLite), and every call has its own transaction. Every method throws {@link
- * TrustbridgeException} with code {@code UNAVAILABLE} ("datastore unavailable") if the database
- * cannot be reached, is locked past the busy timeout, fails to read or write its files, or this
- * datastore was closed; {@code INTERNAL} ("datastore error") for anything unexpected. Messages
+ * <p>Thread safe, and every call has its own transaction. On SQLite writes are serialised on one
+ * connection and reads run on a few connections of their own; on PostgreSQL every call borrows a
+ * connection from a small pool, and a connection that failed is replaced. Every method throws
+ * {@link TrustbridgeException} with code {@code UNAVAILABLE} ("datastore unavailable") if the
+ * database cannot be reached, is locked past the busy timeout, fails to read or write its files, or
+ * this datastore was closed; {@code INTERNAL} ("datastore error") for anything unexpected. Messages
  * never contain SQL or stored values.
  */
 public final class JdbcDatastore implements AutoCloseable {
@@ -64,10 +67,18 @@ public final class JdbcDatastore implements AutoCloseable {
    */
   static final int SQLITE_READERS = 4;
 
+  /**
+   * How stale memory may be when the datastore is shared by several servers (PostgreSQL): the entry
+   * cache reloads an answer this old, and the server reloads what else it keeps in memory at this
+   * period. SPIRE reloads its entry cache every 5 seconds too.
+   */
+  public static final Duration SHARED_CACHE_MAX_AGE = Duration.ofSeconds(5);
+
   private static final Logger log = LoggerFactory.getLogger(JdbcDatastore.class);
 
   private final Database db;
   private final int schemaVersion;
+  private final boolean shared;
   private final EntryStore entries;
   private final JoinTokenStore joinTokens;
   private final AuthorityStore authorities;
@@ -76,10 +87,14 @@ public final class JdbcDatastore implements AutoCloseable {
   private final RelationshipStore relationships;
   private final PolicyStore policies;
 
-  private JdbcDatastore(Database db, int schemaVersion, Clock clock) {
+  private JdbcDatastore(Database db, int schemaVersion, Clock clock, boolean shared) {
     this.db = db;
     this.schemaVersion = schemaVersion;
-    this.entries = new CachingEntryStore(new SqlEntryStore(db));
+    this.shared = shared;
+    this.entries =
+        shared
+            ? new CachingEntryStore(new SqlEntryStore(db), clock, SHARED_CACHE_MAX_AGE)
+            : new CachingEntryStore(new SqlEntryStore(db));
     this.joinTokens = new SqlJoinTokenStore(db);
     this.authorities = new SqlAuthorityStore(db);
     this.bundleSequences = new SqlBundleSequenceStore(db);
@@ -139,7 +154,7 @@ public final class JdbcDatastore implements AutoCloseable {
           return reader;
         };
     JdbcDatastore store =
-        open(new Database(Dialect.SQLITE, connection, readers, SQLITE_READERS), clock);
+        open(new Database(Dialect.SQLITE, connection, readers, SQLITE_READERS), clock, false);
     log.info(
         "datastore: SQLite {} (schema version {}, WAL, 1 writer + {} readers)",
         path,
@@ -153,17 +168,52 @@ public final class JdbcDatastore implements AutoCloseable {
    * connection from here on, and closes it if migrating fails.
    */
   static JdbcDatastore open(Dialect dialect, Connection connection, Clock clock) {
-    return open(new Database(dialect, connection), clock);
+    return open(new Database(dialect, connection), clock, false);
   }
 
-  private static JdbcDatastore open(Database db, Clock clock) {
+  /**
+   * Opens the PostgreSQL database at {@code url} and brings its schema up to date; several servers
+   * may share it. Credentials are given here rather than in the URL, so that they never reach a log
+   * line; the URL may still carry other pgjdbc parameters (e.g. {@code sslmode}), which take
+   * precedence over this class's defaults ({@code connectTimeout}, {@code socketTimeout}).
+   *
+   * @param url {@code jdbc:postgresql://host[:port]/database[?parameters]}
+   * @param username the role to log in as; empty: pgjdbc's default (the URL's {@code user})
+   * @param password its password; empty: none (trust, peer or certificate authentication)
+   * @throws TrustbridgeException {@code UNAVAILABLE} if the database cannot be reached; {@code
+   *     FAILED_PRECONDITION} if it refuses the login, the database does not exist, or its schema is
+   *     newer than this server knows; {@code INVALID_ARGUMENT} for a URL that is not PostgreSQL's
+   */
+  public static JdbcDatastore openPostgres(
+      String url, Optional<String> username, Optional<String> password, Clock clock) {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(username, "username");
+    Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(clock, "clock");
+    if (!url.startsWith(POSTGRES_URL_PREFIX)) {
+      throw TrustbridgeException.invalidArgument(
+          "a PostgreSQL datastore URL starts with " + POSTGRES_URL_PREFIX);
+    }
+    Database db = PostgresConnections.open(url, username, password);
+    JdbcDatastore store = open(db, clock, true);
+    log.info(
+        "datastore: PostgreSQL {} (schema version {}, up to {} connections)",
+        PostgresConnections.withoutParameters(url),
+        store.schemaVersion,
+        PostgresConnections.MAX_CONNECTIONS);
+    return store;
+  }
+
+  private static final String POSTGRES_URL_PREFIX = "jdbc:postgresql://";
+
+  private static JdbcDatastore open(Database db, Clock clock, boolean shared) {
     Dialect dialect = db.dialect();
     try {
       if (dialect == Dialect.SQLITE) {
         checkSqliteSettings(db);
       }
       int version = new MigrationRunner(db, clock).migrate(Migration.load(dialect));
-      return new JdbcDatastore(db, version, clock);
+      return new JdbcDatastore(db, version, clock, shared);
     } catch (RuntimeException e) {
       try {
         db.close();
@@ -179,12 +229,24 @@ public final class JdbcDatastore implements AutoCloseable {
     return schemaVersion;
   }
 
+  /**
+   * True if other servers may write this datastore too (PostgreSQL). What a server keeps in memory
+   * is then stale until reloaded: the entry cache reloads after {@link #SHARED_CACHE_MAX_AGE}, and
+   * the server reloads its other copies at that period.
+   */
+  public boolean shared() {
+    return shared;
+  }
+
   /** The connections, for tests of the stores beneath the caches. */
   Database database() {
     return db;
   }
 
-  /** The registration entries (lookups by SPIFFE ID answered from memory until a write). */
+  /**
+   * The registration entries (lookups by SPIFFE ID answered from memory until a write, or, when
+   * {@link #shared()}, for at most {@link #SHARED_CACHE_MAX_AGE}).
+   */
   public EntryStore entries() {
     return entries;
   }

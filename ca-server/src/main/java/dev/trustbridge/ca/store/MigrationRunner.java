@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * {@code schema_version}. A database whose version is newer than every known migration was written
  * by a newer server and is refused, so an old server never writes to a schema it does not know.
  *
- * <p>Several processes may migrate one database at once: each migration re-reads the version inside
- * its write transaction, which the dialect serialises.
+ * <p>Several processes may migrate one database at once (replicas starting together): each
+ * migration, and the creation of {@code schema_version}, runs in a write transaction that first
+ * takes the dialect's migration lock ({@link Dialect#lockMigrations}), and re-reads the version
+ * inside it.
  */
 final class MigrationRunner {
   private static final Logger log = LoggerFactory.getLogger(MigrationRunner.class);
@@ -49,6 +51,7 @@ final class MigrationRunner {
     int known = migrations.size();
     database.write(
         c -> {
+          database.dialect().lockMigrations(c);
           try (Statement s = c.createStatement()) {
             s.execute(CREATE_VERSION_TABLE);
           }
@@ -73,6 +76,7 @@ final class MigrationRunner {
   }
 
   private int apply(Connection c, Migration migration, int known) throws SQLException {
+    database.dialect().lockMigrations(c);
     int version = currentVersion(c);
     checkNotNewer(version, known);
     if (version >= migration.version()) {

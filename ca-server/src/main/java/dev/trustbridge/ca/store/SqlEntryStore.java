@@ -117,7 +117,10 @@ final class SqlEntryStore implements EntryStore {
                       + " WHERE id = ?")) {
             setColumns(ps, 1, stored);
             ps.setString(5, stored.id());
-            ps.executeUpdate();
+            if (ps.executeUpdate() != 1) {
+              // Deleted by another process since the read above (a replica sharing the database).
+              throw new TrustbridgeException(ErrorCode.NOT_FOUND, "no such registration entry");
+            }
           }
           for (String table :
               List.of("registration_entry_dns_name", "registration_entry_federates_with")) {

@@ -40,6 +40,13 @@ final class SqlPolicyStore implements PolicyStore {
         c -> read(c, "SELECT document FROM policy WHERE version = ?", OptionalLong.of(version)));
   }
 
+  private static long currentVersion(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM policy");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
   private static Optional<Policy> read(Connection c, String sql, OptionalLong version)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -61,30 +68,32 @@ final class SqlPolicyStore implements PolicyStore {
     Objects.requireNonNull(changedAt, "changedAt");
     return db.write(
         c -> {
-          long current;
-          try (PreparedStatement ps =
-                  c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM policy");
-              ResultSet rs = ps.executeQuery()) {
-            current = rs.next() ? rs.getLong(1) : 0;
+          // Another replica may append the same version between the SELECT and the INSERT (two
+          // PostgreSQL writers at READ COMMITTED). Its INSERT then wins, this one inserts nothing,
+          // and the loop reads the new current version: with an expected version that is a
+          // conflict, without one the policy goes on top of the other.
+          while (true) {
+            long current = currentVersion(c);
+            if (expectedVersion.isPresent() && expectedVersion.getAsLong() != current) {
+              throw new TrustbridgeException(
+                  ErrorCode.FAILED_PRECONDITION,
+                  String.format(VERSION_CONFLICT, current, expectedVersion.getAsLong()));
+            }
+            Policy stored =
+                new Policy(current + 1, policy.grants(), policy.exposures(), policy.allowRules());
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO policy (version, document, changed_by, changed_at)"
+                        + " VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING")) {
+              ps.setLong(1, stored.version());
+              ps.setBytes(2, PolicyCodec.write(stored));
+              ps.setString(3, changedBy);
+              ps.setLong(4, changedAt.toEpochMilli());
+              if (ps.executeUpdate() == 1) {
+                return stored;
+              }
+            }
           }
-          if (expectedVersion.isPresent() && expectedVersion.getAsLong() != current) {
-            throw new TrustbridgeException(
-                ErrorCode.FAILED_PRECONDITION,
-                String.format(VERSION_CONFLICT, current, expectedVersion.getAsLong()));
-          }
-          Policy stored =
-              new Policy(current + 1, policy.grants(), policy.exposures(), policy.allowRules());
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO policy (version, document, changed_by, changed_at)"
-                      + " VALUES (?, ?, ?, ?)")) {
-            ps.setLong(1, stored.version());
-            ps.setBytes(2, PolicyCodec.write(stored));
-            ps.setString(3, changedBy);
-            ps.setLong(4, changedAt.toEpochMilli());
-            ps.executeUpdate();
-          }
-          return stored;
         });
   }
 }

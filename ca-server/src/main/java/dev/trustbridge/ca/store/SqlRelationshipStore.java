@@ -84,13 +84,13 @@ final class SqlRelationshipStore implements RelationshipStore {
       ps.setString(3, HTTPS_SPIFFE);
       ps.setString(4, spiffe.endpointId().toString());
       ps.setBytes(5, SpiffeBundleCodec.write(spiffe.bootstrapBundle()));
-      ps.setNull(6, Types.BLOB);
+      ps.setNull(6, Types.VARBINARY);
     } else {
       FederationRelationship.HttpsWeb web =
           (FederationRelationship.HttpsWeb) relationship.profile();
       ps.setString(3, HTTPS_WEB);
       ps.setNull(4, Types.VARCHAR);
-      ps.setNull(5, Types.BLOB);
+      ps.setNull(5, Types.VARBINARY);
       ps.setBytes(
           6,
           web.trustAnchors().isEmpty() ? null : PemBundles.writeCertificates(web.trustAnchors()));

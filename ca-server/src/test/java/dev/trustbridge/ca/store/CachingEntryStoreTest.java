@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.entry.EntryStore;
 import dev.trustbridge.ca.entry.RegistrationEntry;
+import dev.trustbridge.spiffe.error.ErrorCode;
+import dev.trustbridge.spiffe.error.TrustbridgeException;
 import dev.trustbridge.spiffe.id.SpiffeId;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -170,5 +174,60 @@ class CachingEntryStoreTest {
     counting.release = null;
 
     assertEquals(List.of(stored), cache.listBySpiffeId(WORKLOAD));
+  }
+
+  // ---- with a bound on staleness (a datastore shared with other servers)
+
+  private static final Duration MAX_AGE = Duration.ofSeconds(5);
+
+  @Test
+  void bounded_answerYoungerThanTheBound_isServedFromMemory_olderIsReloaded() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-24T00:00:00Z"));
+    CachingEntryStore bounded = new CachingEntryStore(counting, clock, MAX_AGE);
+    bounded.listBySpiffeId(WORKLOAD);
+    clock.advance(MAX_AGE.minusMillis(1));
+    bounded.listBySpiffeId(WORKLOAD);
+    assertEquals(1, counting.lookups.get());
+    clock.advance(Duration.ofMillis(1));
+    bounded.listBySpiffeId(WORKLOAD);
+    assertEquals(2, counting.lookups.get());
+    bounded.listBySpiffeId(WORKLOAD);
+    assertEquals(2, counting.lookups.get());
+  }
+
+  @Test
+  void bounded_writeMadeBeneathTheCache_isSeenOnceTheAnswerIsOld() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-24T00:00:00Z"));
+    CachingEntryStore bounded = new CachingEntryStore(counting, clock, MAX_AGE);
+    assertEquals(List.of(), bounded.listBySpiffeId(WORKLOAD));
+    // Another server's write: it reaches the database without passing this cache.
+    RegistrationEntry stored = counting.create(entry(WORKLOAD, Optional.empty()));
+    assertEquals(List.of(), bounded.listBySpiffeId(WORKLOAD));
+    clock.advance(MAX_AGE);
+    assertEquals(List.of(stored), bounded.listBySpiffeId(WORKLOAD));
+  }
+
+  @Test
+  void bounded_clockSetBack_reloads() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-24T00:00:00Z"));
+    CachingEntryStore bounded = new CachingEntryStore(counting, clock, MAX_AGE);
+    bounded.listBySpiffeId(WORKLOAD);
+    clock.advance(Duration.ofHours(-1));
+    bounded.listBySpiffeId(WORKLOAD);
+    assertEquals(2, counting.lookups.get());
+  }
+
+  @Test
+  void bounded_databaseUnavailable_oldAnswerIsServed_unknownIdIsUnavailable() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-24T00:00:00Z"));
+    CachingEntryStore bounded = new CachingEntryStore(counting, clock, MAX_AGE);
+    RegistrationEntry stored = counting.create(entry(WORKLOAD, Optional.empty()));
+    assertEquals(List.of(stored), bounded.listBySpiffeId(WORKLOAD));
+    datastore.close(); // every later lookup in the database is UNAVAILABLE
+    clock.advance(MAX_AGE.multipliedBy(10));
+    assertEquals(List.of(stored), bounded.listBySpiffeId(WORKLOAD));
+    TrustbridgeException e =
+        assertThrows(TrustbridgeException.class, () -> bounded.listBySpiffeId(AGENT));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
   }
 }

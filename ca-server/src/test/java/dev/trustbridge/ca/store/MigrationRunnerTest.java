@@ -22,8 +22,13 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The migration runner and the migration scripts, on SQLite, with migrations made up in code. */
+/**
+ * The migration runner on SQLite with migrations made up in code, and the migration scripts of
+ * every dialect.
+ */
 class MigrationRunnerTest {
   static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
 
@@ -121,9 +126,10 @@ class MigrationRunnerTest {
         Migration.split(script));
   }
 
-  @Test
-  void load_sqliteMigrations_areNumberedFromOneAndNotEmpty() {
-    List<Migration> migrations = Migration.load(Dialect.SQLITE);
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void load_migrations_areNumberedFromOneAndNotEmpty(Dialect dialect) {
+    List<Migration> migrations = Migration.load(dialect);
     assertTrue(migrations.size() >= 1);
     for (int i = 0; i < migrations.size(); i++) {
       assertEquals(i + 1, migrations.get(i).version());
@@ -131,9 +137,10 @@ class MigrationRunnerTest {
     }
   }
 
-  @Test
-  void load_sqliteIndex_listsEveryScriptInTheFolder() throws Exception {
-    URL folder = getClass().getClassLoader().getResource(Dialect.SQLITE.migrationLocation());
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void load_index_listsEveryScriptInTheFolder(Dialect dialect) throws Exception {
+    URL folder = getClass().getClassLoader().getResource(dialect.migrationLocation());
     List<String> scripts;
     try (Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
       scripts =
@@ -143,11 +150,20 @@ class MigrationRunnerTest {
               .sorted()
               .toList();
     }
-    List<String> indexed =
-        Migration.load(Dialect.SQLITE).stream()
-            .map(m -> "V" + m.version() + "__" + m.description() + ".sql")
-            .sorted()
-            .toList();
-    assertEquals(scripts, indexed);
+    assertEquals(scripts, fileNames(dialect));
+  }
+
+  @Test
+  void load_everyDialect_hasTheSameMigrationsByVersionAndName() {
+    for (Dialect dialect : Dialect.values()) {
+      assertEquals(fileNames(Dialect.SQLITE), fileNames(dialect), dialect.name());
+    }
+  }
+
+  private static List<String> fileNames(Dialect dialect) {
+    return Migration.load(dialect).stream()
+        .map(m -> "V" + m.version() + "__" + m.description() + ".sql")
+        .sorted()
+        .toList();
   }
 }
