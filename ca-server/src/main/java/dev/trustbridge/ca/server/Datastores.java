@@ -4,23 +4,12 @@ import dev.trustbridge.ca.config.DatastoreConfig;
 import dev.trustbridge.ca.store.JdbcDatastore;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.trustbridge.spiffe.keys.SecretFiles;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,15 +19,6 @@ import java.util.function.UnaryOperator;
  * secret files of the configuration ({@code keys.pin_file}, {@code keys.passphrase_file}).
  */
 final class Datastores {
-  private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_EXECUTE);
-
   private Datastores() {}
 
   static JdbcDatastore open(DatastoreConfig config, Clock clock) {
@@ -94,48 +74,11 @@ final class Datastores {
 
   /** The password in {@code file} (UTF-8, one trailing line break ignored). */
   static String passwordFromFile(Path file) {
-    String key = "datastore.password_file: " + file;
-    byte[] bytes = null;
+    char[] password = SecretFiles.read(file, "datastore.password_file: " + file);
     try {
-      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-        if (mode.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
-          throw new TrustbridgeException(
-              ErrorCode.FAILED_PRECONDITION,
-              key
-                  + " is accessible by group or others ("
-                  + PosixFilePermissions.toString(mode)
-                  + "); refusing to use it, run chmod 600 on it");
-        }
-      }
-      bytes = Files.readAllBytes(file);
-      String password =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-      if (password.endsWith("\n")) {
-        password = password.substring(0, password.length() - 1);
-        if (password.endsWith("\r")) {
-          password = password.substring(0, password.length() - 1);
-        }
-      }
-      if (password.isEmpty()) {
-        throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, key + " is empty");
-      }
-      return password;
-    } catch (NoSuchFileException e) {
-      throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, key + " does not exist", e);
-    } catch (CharacterCodingException e) {
-      throw new TrustbridgeException(ErrorCode.FAILED_PRECONDITION, key + " is not UTF-8", e);
-    } catch (IOException e) {
-      throw new TrustbridgeException(ErrorCode.UNAVAILABLE, key + " cannot be read", e);
+      return new String(password);
     } finally {
-      if (bytes != null) {
-        Arrays.fill(bytes, (byte) 0);
-      }
+      Arrays.fill(password, '\0');
     }
   }
 

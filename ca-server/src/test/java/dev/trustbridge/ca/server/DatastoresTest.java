@@ -58,8 +58,8 @@ class DatastoresTest {
     assertFailed(
         "datastore.password_file: "
             + file
-            + " is accessible by group or others (rw-r-----); refusing to use it, run chmod 600 on"
-            + " it",
+            + " is accessible by group or others (mode 0640 rw-r-----); refusing to use it, run"
+            + " chmod 600 on it",
         () -> Datastores.passwordFromFile(file));
   }
 

@@ -292,7 +292,7 @@ class PostgresServerEndToEndTest {
     assertEquals(
         "datastore.password_file: "
             + passwordFile
-            + " is accessible by group or others (rw-r--r--); refusing to use it, run chmod 600"
+            + " is accessible by group or others (mode 0644 rw-r--r--); refusing to use it, run chmod 600"
             + " on it",
         e.getMessage());
   }

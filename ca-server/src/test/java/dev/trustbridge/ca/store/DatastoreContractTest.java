@@ -361,6 +361,32 @@ abstract class DatastoreContractTest {
     wins.forEach((hash, count) -> assertEquals(1, count.get(), hash));
   }
 
+  /** Two datastores on one database stand for two processes or replicas sharing it. */
+  @Test
+  void token_twoDatastoresOnOneDatabase_consumeEachTokenExactlyOnce() throws Exception {
+    List<String> hashes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      JoinToken token = token("shared-" + i, T0.plusSeconds(600));
+      store.joinTokens().create(token);
+      hashes.add(token.tokenHash());
+    }
+    ConcurrentHashMap<String, AtomicInteger> wins = new ConcurrentHashMap<>();
+    try (JdbcDatastore second = open()) {
+      runConcurrently(
+          8,
+          thread -> {
+            JdbcDatastore mine = thread % 2 == 0 ? store : second;
+            for (String hash : hashes) {
+              if (mine.joinTokens().consume(hash, T0).isPresent()) {
+                wins.computeIfAbsent(hash, k -> new AtomicInteger()).incrementAndGet();
+              }
+            }
+          });
+    }
+    assertEquals(hashes.size(), wins.size());
+    wins.forEach((hash, count) -> assertEquals(1, count.get(), hash));
+  }
+
   // ---- authorities
 
   static final byte[] CERT = "not really DER, but bytes".getBytes(StandardCharsets.US_ASCII);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.ca.audit.AuditEvent;
 import dev.trustbridge.ca.audit.AuditQuery;
-import dev.trustbridge.ca.authn.JoinToken;
 import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.ca.authority.MutableClock;
 import dev.trustbridge.ca.entry.RegistrationEntry;
@@ -383,31 +382,6 @@ class PostgresDatastoreTest extends DatastoreContractTest {
   }
 
   // ---- two datastores on one database: two replicas
-
-  @Test
-  void postgres_twoReplicas_consumeEachTokenExactlyOnce() throws Exception {
-    List<String> hashes = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      JoinToken token = token("shared-" + i, T0.plusSeconds(600));
-      store.joinTokens().create(token);
-      hashes.add(token.tokenHash());
-    }
-    ConcurrentHashMap<String, AtomicInteger> wins = new ConcurrentHashMap<>();
-    try (JdbcDatastore second = open()) {
-      runConcurrently(
-          8,
-          thread -> {
-            JdbcDatastore mine = thread % 2 == 0 ? store : second;
-            for (String hash : hashes) {
-              if (mine.joinTokens().consume(hash, T0).isPresent()) {
-                wins.computeIfAbsent(hash, k -> new AtomicInteger()).incrementAndGet();
-              }
-            }
-          });
-    }
-    assertEquals(hashes.size(), wins.size());
-    wins.forEach((hash, count) -> assertEquals(1, count.get(), hash));
-  }
 
   @Test
   void postgres_twoReplicas_authorityCompareAndSet_hasExactlyOneWinner() throws Exception {

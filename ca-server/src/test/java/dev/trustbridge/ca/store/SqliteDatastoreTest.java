@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trustbridge.ca.audit.AuditEvent;
-import dev.trustbridge.ca.authn.JoinToken;
 import dev.trustbridge.ca.authority.AuthorityState;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
@@ -24,8 +23,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -185,32 +182,6 @@ class SqliteDatastoreTest extends DatastoreContractTest {
       s.execute("ROLLBACK");
       assertEquals(0, impatient.joinTokens().deleteExpired(T0));
     }
-  }
-
-  @Test
-  void sqlite_twoDatastoresOnOneFile_consumeEachTokenExactlyOnce() throws Exception {
-    List<String> hashes = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
-      JoinToken token = token("shared-" + i, T0.plusSeconds(600));
-      store.joinTokens().create(token);
-      hashes.add(token.tokenHash());
-    }
-    ConcurrentHashMap<String, AtomicInteger> wins = new ConcurrentHashMap<>();
-    try (JdbcDatastore second = open()) {
-      runConcurrently(
-          8,
-          thread -> {
-            JdbcDatastore mine = thread % 2 == 0 ? store : second;
-            for (String hash : hashes) {
-              Optional<JoinToken> got = mine.joinTokens().consume(hash, T0);
-              if (got.isPresent()) {
-                wins.computeIfAbsent(hash, k -> new AtomicInteger()).incrementAndGet();
-              }
-            }
-          });
-    }
-    assertEquals(hashes.size(), wins.size());
-    wins.values().forEach(count -> assertEquals(1, count.get()));
   }
 
   @Test

@@ -3,18 +3,11 @@ package dev.trustbridge.spiffe.keys;
 import dev.trustbridge.spiffe.error.ErrorCode;
 import dev.trustbridge.spiffe.error.TrustbridgeException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -46,55 +39,7 @@ final class Passphrases {
 
   static char[] fromFile(Path file) {
     Objects.requireNonNull(file, "file");
-    byte[] bytes = null;
-    CharBuffer chars = null;
-    try {
-      if (accessibleByOthers(file)) {
-        throw new TrustbridgeException(
-            ErrorCode.FAILED_PRECONDITION,
-            "passphrase file "
-                + file
-                + " is accessible by group or others (mode "
-                + mode(file)
-                + "); refusing to use it, run chmod 600 on it");
-      }
-      bytes = Files.readAllBytes(file);
-      chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes));
-      int length = chars.remaining();
-      if (length > 0 && chars.get(length - 1) == '\n') {
-        length--;
-        if (length > 0 && chars.get(length - 1) == '\r') {
-          length--;
-        }
-      }
-      if (length == 0) {
-        throw new TrustbridgeException(
-            ErrorCode.FAILED_PRECONDITION, "passphrase file " + file + " is empty");
-      }
-      char[] passphrase = new char[length];
-      chars.get(passphrase);
-      return passphrase;
-    } catch (NoSuchFileException e) {
-      throw new TrustbridgeException(
-          ErrorCode.FAILED_PRECONDITION, "passphrase file " + file + " does not exist", e);
-    } catch (CharacterCodingException e) {
-      throw new TrustbridgeException(
-          ErrorCode.FAILED_PRECONDITION, "passphrase file " + file + " is not UTF-8", e);
-    } catch (IOException e) {
-      throw TrustbridgeException.unavailable("cannot read passphrase file " + file, e);
-    } finally {
-      if (bytes != null) {
-        Arrays.fill(bytes, (byte) 0);
-      }
-      if (chars != null && chars.hasArray()) {
-        Arrays.fill(chars.array(), '\0');
-      }
-    }
+    return SecretFiles.read(file, "passphrase file " + file);
   }
 
   /** True on file systems with POSIX permissions (all Linux and macOS ones). */
