@@ -36,9 +36,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,24 +47,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresDatastoreTest extends DatastoreContractTest {
   static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
 
-  static TestPostgres postgres;
+  @RegisterExtension static final TestPostgres postgres = new TestPostgres();
 
   /** This test's schema, created by the first {@link #open()} of the test. */
   private String schema;
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
 
   private String schema() {
     if (schema == null) {

@@ -20,11 +20,10 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A running datastore whose PostgreSQL goes away: callers get {@code UNAVAILABLE} while it is gone,
@@ -33,21 +32,9 @@ import org.junit.jupiter.api.Test;
 class PostgresOutageTest {
   static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
 
-  static TestPostgres postgres;
+  @RegisterExtension static final TestPostgres postgres = new TestPostgres();
 
   private JdbcDatastore store;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
 
   @BeforeEach
   void open() {

